@@ -1,0 +1,130 @@
+#include "kafka_actors/actors/admin.hpp"
+
+#include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
+#include <librdkafka/rdkafka.h>
+
+#include "kafka_actors/runtime/embedded_cluster.hpp"
+#include "kafka_actors/runtime/errors.hpp"
+#include "kafka_actors/runtime/rdkafka_handles.hpp"
+
+namespace kafka_actors {
+
+namespace {
+
+struct admin_state {
+  static inline const char* name = "kafka-admin";
+  // Declared first, destroyed last: the client must go before the cluster it talks to.
+  std::shared_ptr<embedded_cluster> cluster;
+  client_ptr rk;
+  std::string bootstrap;
+  std::chrono::milliseconds timeout{10000};
+};
+
+struct admin_box {
+  client_ptr rk;
+};
+
+caf::expected<int32_t> ping(admin_state& st) {
+  const rd_kafka_metadata_t* md = nullptr;
+  auto err = rd_kafka_metadata(st.rk.get(), 0, nullptr, &md,
+                               static_cast<int>(st.timeout.count()));
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR || !md) {
+    return make_error(errc::broker_unreachable,
+                      "no broker answered within " + std::to_string(st.timeout.count())
+                        + " ms; tried " + st.bootstrap + " (" + rd_error_text(err) + ")");
+  }
+  auto n = md->broker_cnt;
+  rd_kafka_metadata_destroy(md);
+  return n;
+}
+
+caf::error create_topic(admin_state& st, const topic_config& cfg) {
+  if (auto err = validate(cfg))
+    return err;
+  if (st.cluster)
+    return st.cluster->create_topic(cfg);
+  char errstr[512];
+  auto nt = rd_kafka_NewTopic_new(cfg.name.c_str(), cfg.partitions, cfg.replication_factor,
+                                  errstr, sizeof(errstr));
+  if (!nt)
+    return make_error(errc::invalid_argument, "topic '" + cfg.name + "': " + errstr);
+  for (auto& [k, v] : cfg.configs)
+    rd_kafka_NewTopic_set_config(nt, k.c_str(), v.c_str());
+  queue_ptr q{rd_kafka_queue_new(st.rk.get())};
+  auto opts = rd_kafka_AdminOptions_new(st.rk.get(), RD_KAFKA_ADMIN_OP_CREATETOPICS);
+  rd_kafka_AdminOptions_set_request_timeout(opts, static_cast<int>(st.timeout.count()),
+                                            errstr, sizeof(errstr));
+  rd_kafka_CreateTopics(st.rk.get(), &nt, 1, opts, q.get());
+  rd_kafka_AdminOptions_destroy(opts);
+  rd_kafka_NewTopic_destroy(nt);
+  event_ptr ev{rd_kafka_queue_poll(q.get(), static_cast<int>(st.timeout.count()) + 2000)};
+  if (!ev)
+    return make_error(errc::timeout, "creating topic '" + cfg.name + "': no answer within "
+                                       + std::to_string(st.timeout.count()) + " ms from "
+                                       + st.bootstrap);
+  if (auto err = rd_kafka_event_error(ev.get()))
+    return make_error(err == RD_KAFKA_RESP_ERR__TIMED_OUT ? errc::broker_unreachable
+                                                          : errc::kafka_error,
+                      "creating topic '" + cfg.name + "' at " + st.bootstrap + ": "
+                        + rd_kafka_event_error_string(ev.get()));
+  auto res = rd_kafka_event_CreateTopics_result(ev.get());
+  size_t cnt = 0;
+  auto topics = rd_kafka_CreateTopics_result_topics(res, &cnt);
+  for (size_t i = 0; i < cnt; ++i) {
+    auto err = rd_kafka_topic_result_error(topics[i]);
+    if (err == RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS)
+      return make_error(errc::topic_already_exists,
+                        "topic '" + cfg.name + "' already exists");
+    if (err == RD_KAFKA_RESP_ERR_TOPIC_EXCEPTION)
+      return make_error(errc::invalid_topic, "topic '" + cfg.name + "': "
+                                               + rd_kafka_topic_result_error_string(topics[i]));
+    if (err)
+      return make_error(errc::kafka_error, "creating topic '" + cfg.name + "': "
+                                             + rd_kafka_topic_result_error_string(topics[i]));
+  }
+  return caf::none;
+}
+
+admin_actor::behavior_type admin_impl(admin_actor::stateful_pointer<admin_state> self,
+                                      std::shared_ptr<admin_box> box,
+                                      std::shared_ptr<embedded_cluster> cluster,
+                                      std::string bootstrap, std::chrono::milliseconds timeout) {
+  self->state.rk = std::move(box->rk);
+  self->state.cluster = std::move(cluster);
+  self->state.bootstrap = std::move(bootstrap);
+  self->state.timeout = timeout;
+  return {
+    [=](create_topic_atom, const topic_config& cfg) -> caf::result<bool> {
+      if (auto err = create_topic(self->state, cfg))
+        return err;
+      return true;
+    },
+    [=](ping_atom) -> caf::result<int32_t> {
+      auto n = ping(self->state);
+      if (!n)
+        return n.error();
+      return *n;
+    },
+    [=](stop_atom) { self->quit(); },
+  };
+}
+
+} // namespace
+
+caf::expected<admin_actor> spawn_admin(caf::actor_system& sys, const kafka_config& cfg,
+                                       std::shared_ptr<embedded_cluster> cluster) {
+  auto props = cfg.admin_config();
+  props["bootstrap.servers"] = cfg.bootstrap_servers;
+  auto conf = make_conf(props);
+  if (!conf)
+    return conf.error();
+  auto client = make_client(RD_KAFKA_PRODUCER, std::move(*conf));
+  if (!client)
+    return client.error();
+  auto box = std::make_shared<admin_box>(admin_box{std::move(*client)});
+  return sys.spawn<caf::detached>(admin_impl, std::move(box), std::move(cluster),
+                                  cfg.bootstrap_servers, cfg.connect_timeout);
+}
+
+} // namespace kafka_actors

@@ -1,0 +1,107 @@
+#pragma once
+
+// Consumer actor: owns one librdkafka consumer in one group and feeds a handler under credit.
+//
+//   librdkafka --poll--> consumer ==record_batch==> handler
+//                        consumer <==ack + credit=== handler
+//
+// The handler grants credit (records it will take); the consumer never has more records
+// out than granted, in batches of up to flow_config::consumer_batch_size. Without credit it
+// stops taking records from librdkafka (whose queued.max.messages.kbytes then bounds memory),
+// pauses its partitions after flow_config::pause_grace and keeps polling while paused so the
+// group keeps it. An offset is stored (and auto-committed) only when it and all lower offsets
+// of its partition were acknowledged. On revoke it commits what is done and fences late acks.
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <caf/actor_system.hpp>
+#include <caf/allowed_unsafe_message_type.hpp>
+#include <caf/error.hpp>
+#include <caf/expected.hpp>
+#include <caf/replies_to.hpp>
+#include <caf/typed_actor.hpp>
+
+#include "kafka_actors/config/kafka_config.hpp"
+#include "kafka_actors/runtime/atoms.hpp"
+#include "kafka_actors/runtime/record.hpp"
+
+namespace kafka_actors {
+
+struct consumer_status {
+  /// "topic[partition]" of every assigned partition.
+  std::vector<std::string> assigned;
+  /// Next offset stored for commit, per "topic[partition]".
+  std::map<std::string, int64_t> stored;
+  /// Partitions that reached their end since their last record (enable.partition.eof).
+  std::vector<std::string> at_end;
+  bool paused = false;
+  bool stopping = false;
+  int64_t credit = 0;
+  uint64_t in_flight_batches = 0;
+  uint64_t dispatched = 0;
+  uint64_t acked = 0;
+  uint64_t pauses = 0;
+  uint64_t resumes = 0;
+  uint64_t rebalances = 0;
+  uint64_t fenced_acks = 0;
+  std::string last_error;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, consumer_status& x) {
+  return f(caf::meta::type_name("kafka_actors::consumer_status"), x.assigned, x.stored,
+           x.at_end, x.paused, x.stopping, x.credit, x.in_flight_batches, x.dispatched,
+           x.acked, x.pauses, x.resumes, x.rebalances, x.fenced_acks, x.last_error);
+}
+
+using consumer_actor = caf::typed_actor<
+  // The handler grants `n` more records.
+  caf::reacts_to<credit_atom, int64_t>,
+  // The handler finished batch `id` and grants `n` more records.
+  caf::reacts_to<ack_atom, uint64_t, int64_t>,
+  // The handler could not finish batch `id`: the consumer stops with this error, committing
+  // only what was acknowledged (a supervisor restarts it; the batch is redelivered).
+  caf::reacts_to<fail_atom, uint64_t, caf::error>,
+  // Waits for in-flight batches (up to flow_config::drain_timeout), commits, leaves the
+  // group, quits. Replies with the final status.
+  caf::replies_to<stop_atom>::with<consumer_status>,
+  caf::replies_to<status_atom>::with<consumer_status>,
+  // Internal: librdkafka has events; a timer fired.
+  caf::reacts_to<poll_atom>, caf::reacts_to<tick_atom>>;
+
+/// A handler actor receives batches with the consumer to acknowledge them to; it must grant
+/// credit first (credit_atom) and ack every batch (ack_atom) or fail it (fail_atom).
+using handler_actor = caf::typed_actor<caf::reacts_to<record_batch_ptr, consumer_actor>>;
+
+/// Called once per record; an error (or exception) fails the batch and names the record.
+using record_handler = std::function<caf::error(const record&)>;
+/// Called once per batch.
+using batch_handler = std::function<caf::error(const record_batch&)>;
+
+/// What to consume and who handles it. Exactly one of on_record, on_batch, handler is set.
+struct subscription {
+  std::vector<std::string> topics;
+  std::string group;
+  record_handler on_record;
+  batch_handler on_batch;
+  handler_actor handler;
+  /// Run on_record/on_batch on a thread of their own, so a blocking handler stalls nobody.
+  bool blocking_handler = true;
+  /// Report partitions that reached their end in consumer_status::at_end.
+  bool track_end = false;
+};
+
+/// Spawns a consumer (cfg.bootstrap_servers must be set). Fails at once if the subscription or
+/// the configuration is invalid.
+caf::expected<consumer_actor> spawn_consumer(caf::actor_system& sys, const kafka_config& cfg,
+                                             subscription sub);
+
+} // namespace kafka_actors
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(kafka_actors::record_batch_ptr)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(kafka_actors::subscription)

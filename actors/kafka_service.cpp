@@ -1,0 +1,270 @@
+#include "kafka_actors/actors/kafka_service.hpp"
+
+#include <algorithm>
+#include <chrono>
+
+#include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
+#include <caf/typed_response_promise.hpp>
+
+#include "kafka_actors/actors/admin.hpp"
+#include "kafka_actors/runtime/embedded_cluster.hpp"
+#include "kafka_actors/runtime/errors.hpp"
+
+namespace kafka_actors {
+
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr auto min_backoff = std::chrono::milliseconds{200};
+constexpr auto max_backoff = std::chrono::milliseconds{30000};
+constexpr auto call_timeout = std::chrono::seconds{60};
+
+struct child {
+  subscription sub;
+  consumer_actor consumer;
+  std::chrono::milliseconds backoff = min_backoff;
+  bool stopping = false;
+};
+
+struct service_state {
+  static inline const char* name = "kafka-service";
+  kafka_config cfg;
+  std::shared_ptr<embedded_cluster> cluster;
+  producer_actor producer;
+  admin_actor admin;
+  std::map<uint64_t, child> children;
+  uint64_t next_id = 1;
+  uint64_t restarts = 0;
+  std::string last_failure;
+  bool stopping = false;
+};
+
+using service_pointer = kafka_service_actor::stateful_pointer<service_state>;
+
+caf::error start_consumer(service_pointer self, uint64_t id) {
+  auto& c = self->state.children.at(id);
+  auto hdl = spawn_consumer(self->system(), self->state.cfg, c.sub);
+  if (!hdl)
+    return hdl.error();
+  c.consumer = *hdl;
+  self->monitor(c.consumer);
+  return caf::none;
+}
+
+// Calls `f(done)` for each consumer and `then()` once all of them answered.
+template <class Then>
+void stop_consumers(service_pointer self, Then then) {
+  auto pending = std::make_shared<size_t>(0);
+  auto ids = std::vector<uint64_t>{};
+  for (auto& [id, c] : self->state.children)
+    if (c.consumer)
+      ids.push_back(id);
+  if (ids.empty()) {
+    then();
+    return;
+  }
+  *pending = ids.size();
+  for (auto id : ids) {
+    auto& c = self->state.children.at(id);
+    c.stopping = true;
+    self->request(c.consumer, caf::infinite, stop_atom_v)
+      .then([=](const consumer_status&) mutable { if (--*pending == 0) then(); },
+            [=](const caf::error&) mutable { if (--*pending == 0) then(); });
+  }
+}
+
+kafka_service_actor::behavior_type service_impl(service_pointer self,
+                                                std::shared_ptr<kafka_config> cfg,
+                                                std::shared_ptr<embedded_cluster> cluster,
+                                                producer_actor producer, admin_actor admin) {
+  auto& st = self->state;
+  st.cfg = *cfg;
+  st.cluster = std::move(cluster);
+  st.producer = producer;
+  st.admin = admin;
+  self->monitor(producer);
+  self->set_down_handler([=](caf::down_msg& dm) {
+    auto& st = self->state;
+    if (dm.source == st.producer.address()) {
+      st.producer = nullptr;
+      if (st.stopping)
+        return;
+      st.last_failure = "producer: " + describe(dm.reason);
+      // The next send gets a fresh producer.
+      if (auto p = spawn_producer(self->system(), st.cfg)) {
+        st.producer = *p;
+        self->monitor(st.producer);
+      }
+      return;
+    }
+    for (auto& [id, c] : st.children) {
+      if (c.consumer.address() != dm.source)
+        continue;
+      c.consumer = nullptr;
+      if (c.stopping || st.stopping || !dm.reason
+          || dm.reason == caf::exit_reason::user_shutdown) {
+        st.children.erase(id);
+        return;
+      }
+      st.last_failure = "subscription " + std::to_string(id) + ": " + describe(dm.reason);
+      self->delayed_send(self, c.backoff, restart_atom_v, id);
+      c.backoff = std::min(c.backoff * 2, max_backoff);
+      return;
+    }
+  });
+  return {
+    [=](send_atom, const message& m) -> caf::delegated<delivery_report> {
+      if (!self->state.producer) {
+        self->make_response_promise<delivery_report>().deliver(
+          make_error(errc::stopped, "service has no producer (stopping)"));
+        return {};
+      }
+      return self->delegate(self->state.producer, send_atom_v, m);
+    },
+    [=](send_atom, const message_batch& ms) -> caf::delegated<batch_report> {
+      if (!self->state.producer) {
+        self->make_response_promise<batch_report>().deliver(
+          make_error(errc::stopped, "service has no producer (stopping)"));
+        return {};
+      }
+      return self->delegate(self->state.producer, send_atom_v, ms);
+    },
+    [=](try_send_atom, const message_batch& ms) -> caf::delegated<batch_report> {
+      if (!self->state.producer) {
+        self->make_response_promise<batch_report>().deliver(
+          make_error(errc::stopped, "service has no producer (stopping)"));
+        return {};
+      }
+      return self->delegate(self->state.producer, try_send_atom_v, ms);
+    },
+    [=](subscribe_atom, subscription& sub) -> caf::result<uint64_t> {
+      auto& st = self->state;
+      if (st.stopping)
+        return make_error(errc::stopped, "service is stopping");
+      auto id = st.next_id++;
+      st.children.emplace(id, child{std::move(sub), consumer_actor{}});
+      if (auto err = start_consumer(self, id)) {
+        st.children.erase(id);
+        return err;
+      }
+      return id;
+    },
+    [=](stop_atom, uint64_t id) -> caf::result<consumer_status> {
+      auto i = self->state.children.find(id);
+      if (i == self->state.children.end() || !i->second.consumer)
+        return make_error(errc::invalid_argument,
+                          "no running subscription " + std::to_string(id));
+      i->second.stopping = true;
+      return self->delegate(i->second.consumer, stop_atom_v);
+    },
+    [=](restart_atom, uint64_t id) {
+      auto& st = self->state;
+      auto i = st.children.find(id);
+      if (st.stopping || i == st.children.end() || i->second.consumer)
+        return;
+      ++st.restarts;
+      if (auto err = start_consumer(self, id)) {
+        st.last_failure = "restarting subscription " + std::to_string(id) + ": "
+                          + describe(err);
+        self->delayed_send(self, i->second.backoff, restart_atom_v, id);
+        i->second.backoff = std::min(i->second.backoff * 2, max_backoff);
+      }
+    },
+    [=](create_topic_atom, const topic_config& tc) -> caf::delegated<bool> {
+      return self->delegate(self->state.admin, create_topic_atom_v, tc);
+    },
+    [=](ping_atom) -> caf::delegated<int32_t> {
+      return self->delegate(self->state.admin, ping_atom_v);
+    },
+    [=](status_atom) -> caf::typed_response_promise<service_status> {
+      auto& st = self->state;
+      auto rp = self->make_response_promise<service_status>();
+      auto out = std::make_shared<service_status>();
+      out->bootstrap_servers = st.cfg.bootstrap_servers;
+      out->embedded = st.cluster != nullptr;
+      out->restarts = st.restarts;
+      out->last_failure = st.last_failure;
+      auto pending = std::make_shared<size_t>(1);
+      auto done = [=]() mutable {
+        if (--*pending == 0)
+          rp.deliver(std::move(*out));
+      };
+      for (auto& [id, c] : st.children) {
+        if (!c.consumer)
+          continue;
+        ++*pending;
+        auto cid = id;
+        self->request(c.consumer, call_timeout, status_atom_v)
+          .then([=](const consumer_status& s) mutable {
+                  out->consumers[cid] = s;
+                  done();
+                },
+                [=](const caf::error&) mutable { done(); });
+      }
+      if (st.producer) {
+        self->request(st.producer, call_timeout, status_atom_v)
+          .then([=](const producer_status& s) mutable {
+                  out->producer = s;
+                  done();
+                },
+                [=](const caf::error&) mutable { done(); });
+      } else {
+        done();
+      }
+      return rp;
+    },
+    [=](stop_all_atom) -> caf::typed_response_promise<bool> {
+      auto rp = self->make_response_promise<bool>();
+      self->state.stopping = true;
+      stop_consumers(self, [=]() mutable {
+        auto finish = [=]() mutable {
+          if (self->state.admin)
+            self->send(self->state.admin, stop_atom_v);
+          self->state.admin = nullptr;
+          rp.deliver(true);
+          self->quit();
+        };
+        if (!self->state.producer) {
+          finish();
+          return;
+        }
+        self->request(self->state.producer, caf::infinite, stop_atom_v)
+          .then([=](uint64_t) mutable { finish(); },
+                [=](const caf::error&) mutable { finish(); });
+      });
+      return rp;
+    },
+  };
+}
+
+} // namespace
+
+caf::expected<kafka_service_actor>
+spawn_kafka_service(caf::actor_system& sys, kafka_config cfg,
+                    std::shared_ptr<embedded_cluster> cluster) {
+  if (auto err = cfg.validate())
+    return err;
+  if (cfg.is_embedded()) {
+    if (!cluster) {
+      auto started = embedded_cluster::start(cfg.embedded_brokers);
+      if (!started)
+        return started.error();
+      cluster = std::move(*started);
+    }
+    cfg.bootstrap_servers = cluster->bootstrap_servers();
+  }
+  auto producer = spawn_producer(sys, cfg);
+  if (!producer)
+    return producer.error();
+  auto admin = spawn_admin(sys, cfg, cluster);
+  if (!admin) {
+    caf::anon_send_exit(*producer, caf::exit_reason::user_shutdown);
+    return admin.error();
+  }
+  return sys.spawn(service_impl, std::make_shared<kafka_config>(std::move(cfg)),
+                   std::move(cluster), *producer, *admin);
+}
+
+} // namespace kafka_actors

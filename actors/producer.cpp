@@ -1,0 +1,386 @@
+#include "kafka_actors/actors/producer.hpp"
+
+#include <deque>
+#include <memory>
+#include <unordered_set>
+#include <variant>
+
+#include <caf/event_based_actor.hpp>
+#include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
+#include <caf/typed_response_promise.hpp>
+#include <librdkafka/rdkafka.h>
+
+#include "kafka_actors/config/topic_config.hpp"
+#include "kafka_actors/runtime/credit.hpp"
+#include "kafka_actors/runtime/errors.hpp"
+#include "kafka_actors/runtime/queue_waker.hpp"
+#include "kafka_actors/runtime/rdkafka_handles.hpp"
+
+namespace kafka_actors {
+
+namespace {
+
+using namespace std::chrono_literals;
+
+// The librdkafka handle travels into the actor wrapped: spawn() cannot take incomplete types.
+// It is also librdkafka's opaque: callbacks find the actor's state through it.
+struct producer_state;
+struct client_box {
+  client_ptr rk;
+  size_t max_message_bytes = 1000000;
+  producer_state* state = nullptr;
+};
+
+// One request in progress: the records not yet handed to librdkafka (only kept when the
+// request had to wait), the reports so far, and whom to answer.
+struct request_ctx {
+  struct slot {
+    request_ctx* ctx;
+    size_t index;
+  };
+  std::variant<caf::typed_response_promise<delivery_report>,
+               caf::typed_response_promise<batch_report>>
+    promise;
+  message_batch parked;   // records not yet produced, kept only while the request waits
+  size_t parked_base = 0; // index in the request of parked.front()
+  size_t next = 0;        // index in the request of the next record to produce
+  batch_report report;
+  std::vector<slot> slots;
+  size_t remaining = 0; // records without a final report yet
+
+  void init(size_t n) {
+    report.results.resize(n);
+    slots.resize(n);
+    for (size_t i = 0; i < n; ++i)
+      slots[i] = slot{this, i};
+    remaining = n;
+  }
+};
+
+struct producer_state {
+  static inline const char* name = "kafka-producer";
+
+  std::shared_ptr<client_box> box;
+  queue_ptr main_queue;
+  std::unique_ptr<queue_waker> waker;
+  credit_window window{1, 1};
+  size_t max_waiting = 0;
+  std::deque<request_ctx*> waiting;
+  std::unordered_set<request_ctx*> live;
+  producer_status stats;
+  bool stopping = false;
+  uint64_t flushed_at_stop = 0;
+  std::vector<caf::typed_response_promise<uint64_t>> stop_promises;
+
+  ~producer_state() {
+    if (waker && main_queue)
+      waker->disable(main_queue.get());
+    main_queue.reset();
+    for (auto ctx : live)
+      delete ctx;
+    // box (and the rd_kafka_t) dies last, after the queue it owns.
+  }
+
+  rd_kafka_t* rk() const {
+    return box->rk.get();
+  }
+
+  void finish(request_ctx* ctx) {
+    if (auto p = std::get_if<0>(&ctx->promise)) {
+      auto& r = ctx->report.results.front();
+      if (r.ok())
+        p->deliver(std::move(r));
+      else
+        p->deliver(make_error(code_for(r.error_code), r.error));
+    } else {
+      std::get<1>(ctx->promise).deliver(std::move(ctx->report));
+    }
+    live.erase(ctx);
+    delete ctx;
+  }
+
+  static errc code_for(int32_t err) {
+    switch (err) {
+      case -1:
+        return errc::backpressure;
+      case RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE:
+        return errc::message_too_large;
+      case RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC:
+      case RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART:
+      case RD_KAFKA_RESP_ERR_TOPIC_EXCEPTION:
+        return errc::invalid_topic;
+      case RD_KAFKA_RESP_ERR__MSG_TIMED_OUT:
+      case RD_KAFKA_RESP_ERR__TIMED_OUT:
+        return errc::timeout;
+      default:
+        return errc::kafka_error;
+    }
+  }
+
+  void fail_record(request_ctx* ctx, size_t i, const message& m, int32_t code,
+                   std::string text) {
+    auto& r = ctx->report.results[i];
+    r.topic = m.topic;
+    r.partition = m.partition;
+    r.error_code = code;
+    r.error = std::move(text);
+    ++stats.failed;
+    --ctx->remaining;
+  }
+
+  // Checks what librdkafka would reject late or vaguely, naming the record.
+  bool precheck(request_ctx* ctx, size_t i, const message& m) {
+    if (auto err = validate_topic_name(m.topic)) {
+      fail_record(ctx, i, m, RD_KAFKA_RESP_ERR_TOPIC_EXCEPTION,
+                  "record " + std::to_string(i) + ": " + describe(err));
+      return false;
+    }
+    auto size = m.wire_size();
+    if (size > box->max_message_bytes) {
+      fail_record(ctx, i, m, RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE,
+                  "record " + std::to_string(i) + " for topic '" + m.topic + "' has "
+                    + std::to_string(size) + " bytes, message.max.bytes is "
+                    + std::to_string(box->max_message_bytes));
+      return false;
+    }
+    return true;
+  }
+
+  enum class outcome { done, window_full, queue_full };
+
+  // Hands record `i` of `ctx` to librdkafka if the window admits it.
+  outcome produce_record(request_ctx* ctx, size_t i, const message& m) {
+    if (!precheck(ctx, i, m))
+      return outcome::done;
+    auto bytes = m.content.size() + m.key.size();
+    if (!window.admits(1, bytes))
+      return outcome::window_full;
+    rd_kafka_headers_t* hdrs = nullptr;
+    if (!m.metadata.empty()) {
+      hdrs = rd_kafka_headers_new(m.metadata.size());
+      for (auto& [k, v] : m.metadata)
+        rd_kafka_header_add(hdrs, k.data(), static_cast<ssize_t>(k.size()), v.data(),
+                            static_cast<ssize_t>(v.size()));
+    }
+    auto err = rd_kafka_producev(
+      rk(), RD_KAFKA_V_TOPIC(m.topic.c_str()), RD_KAFKA_V_PARTITION(m.partition),
+      RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+      RD_KAFKA_V_VALUE(const_cast<char*>(m.content.data()), m.content.size()),
+      RD_KAFKA_V_KEY(m.key.empty() ? nullptr : m.key.data(), m.key.size()),
+      RD_KAFKA_V_TIMESTAMP(m.timestamp), RD_KAFKA_V_HEADERS(hdrs),
+      RD_KAFKA_V_OPAQUE(&ctx->slots[i]), RD_KAFKA_V_END);
+    if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+      window.take(1, bytes);
+      return outcome::done;
+    }
+    if (hdrs)
+      rd_kafka_headers_destroy(hdrs); // librdkafka takes them over only on success
+    if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL)
+      return outcome::queue_full; // retried when deliveries free the queue
+    fail_record(ctx, i, m, err, "record " + std::to_string(i) + " for topic '" + m.topic
+                                  + "': " + rd_error_text(err));
+    return outcome::done;
+  }
+
+  // Produces records [ctx->next, base + src.size()) where record i is src[i - base].
+  outcome produce_from(request_ctx* ctx, const message_batch& src, size_t base) {
+    for (; ctx->next < base + src.size(); ++ctx->next) {
+      auto res = produce_record(ctx, ctx->next, src[ctx->next - base]);
+      if (res != outcome::done)
+        return res;
+    }
+    return outcome::done;
+  }
+
+  // Takes a new request. Returns false if it was refused with backpressure.
+  bool admit(request_ctx* ctx, const message_batch& records, bool may_wait) {
+    live.insert(ctx);
+    ctx->init(records.size());
+    // Earlier waiters go first: a new request only bypasses an empty queue.
+    if (waiting.empty() && produce_from(ctx, records, 0) == outcome::done) {
+      if (ctx->remaining == 0)
+        finish(ctx);
+      return true;
+    }
+    if (!may_wait || waiting.size() >= max_waiting) {
+      // Records already handed over still report; the rest fail with backpressure.
+      std::string why = "backpressure: " + std::to_string(window.in_flight_messages())
+                        + " records / " + std::to_string(window.in_flight_bytes())
+                        + " bytes in flight, " + std::to_string(waiting.size())
+                        + " requests waiting";
+      for (size_t i = ctx->next; i < records.size(); ++i)
+        fail_record(ctx, i, records[i], -1, why);
+      ++stats.backpressure_rejections;
+      ctx->next = records.size();
+      if (ctx->remaining == 0)
+        finish(ctx);
+      return false;
+    }
+    ctx->parked.assign(records.begin() + static_cast<ptrdiff_t>(ctx->next), records.end());
+    ctx->parked_base = ctx->next;
+    waiting.push_back(ctx);
+    return true;
+  }
+
+  // Produces what waits, in arrival order, while the window admits it.
+  void drain_waiting() {
+    while (!waiting.empty()) {
+      auto ctx = waiting.front();
+      if (produce_from(ctx, ctx->parked, ctx->parked_base) != outcome::done)
+        return;
+      waiting.pop_front();
+      message_batch{}.swap(ctx->parked);
+      if (ctx->remaining == 0)
+        finish(ctx);
+    }
+  }
+
+  // librdkafka's delivery report callback, run inside rd_kafka_poll on the actor's thread.
+  static void on_delivery(rd_kafka_t*, const rd_kafka_message_t* m, void* opaque) {
+    auto self = static_cast<client_box*>(opaque)->state;
+    auto slot = static_cast<request_ctx::slot*>(m->_private);
+    auto ctx = slot->ctx;
+    auto& r = ctx->report.results[slot->index];
+    r.topic = rd_kafka_topic_name(m->rkt);
+    r.partition = m->partition;
+    r.offset = m->offset;
+    r.timestamp = rd_kafka_message_timestamp(m, nullptr);
+    r.error_code = m->err;
+    if (m->err) {
+      r.error = "record " + std::to_string(slot->index) + " for topic '" + r.topic
+                + "': " + rd_error_text(m->err);
+      self->stats.last_error = r.error;
+      ++self->stats.failed;
+    } else {
+      ++self->stats.delivered;
+    }
+    self->window.give_back(1, m->len + m->key_len);
+    if (--ctx->remaining == 0 && ctx->next >= ctx->report.results.size())
+      self->finish(ctx);
+  }
+
+  static void on_error(rd_kafka_t*, int err, const char* reason, void* opaque) {
+    auto self = static_cast<client_box*>(opaque)->state;
+    if (!self)
+      return;
+    self->stats.last_error = std::string{rd_kafka_err2name(static_cast<rd_kafka_resp_err_t>(err))}
+                             + ": " + reason;
+  }
+};
+
+using producer_pointer = producer_actor::stateful_pointer<producer_state>;
+
+// Serves librdkafka's main queue: delivery reports and errors, then whatever waited.
+void serve(producer_pointer self) {
+  auto& st = self->state;
+  st.waker->clear();
+  rd_kafka_poll(st.rk(), 0);
+  st.drain_waiting();
+  if (st.stopping && st.waiting.empty() && rd_kafka_outq_len(st.rk()) == 0) {
+    for (auto& p : st.stop_promises)
+      p.deliver(st.flushed_at_stop);
+    st.stop_promises.clear();
+    self->quit();
+  }
+}
+
+template <class Report>
+caf::typed_response_promise<Report> accept(producer_pointer self, const message_batch& records,
+                                           bool may_wait) {
+  auto& st = self->state;
+  auto rp = self->make_response_promise<Report>();
+  if (st.stopping) {
+    rp.deliver(make_error(errc::stopped, "producer is stopping and takes no new records"));
+    return rp;
+  }
+  auto ctx = new request_ctx{rp, {}, 0, 0, {}, {}, 0};
+  st.admit(ctx, records, may_wait);
+  return rp;
+}
+
+producer_actor::behavior_type producer_impl(producer_pointer self,
+                                            std::shared_ptr<client_box> box,
+                                            flow_config flow) {
+  auto& st = self->state;
+  st.box = std::move(box);
+  st.box->state = &st;
+  st.window = credit_window{flow.producer_max_in_flight_messages,
+                            flow.producer_max_in_flight_bytes};
+  st.max_waiting = flow.producer_max_waiting_requests;
+  st.main_queue.reset(rd_kafka_queue_get_main(st.rk()));
+  st.waker = std::make_unique<queue_waker>(self->address());
+  st.waker->enable(st.main_queue.get());
+  // Reports that arrived before the callback was installed would never signal.
+  self->send(self, poll_atom_v);
+  return {
+    [=](send_atom, const message& m) -> caf::typed_response_promise<delivery_report> {
+      return accept<delivery_report>(self, message_batch{m}, true);
+    },
+    [=](send_atom, const message_batch& ms) -> caf::typed_response_promise<batch_report> {
+      return accept<batch_report>(self, ms, true);
+    },
+    [=](try_send_atom, const message_batch& ms)
+      -> caf::typed_response_promise<batch_report> {
+      return accept<batch_report>(self, ms, false);
+    },
+    [=](stop_atom) -> caf::typed_response_promise<uint64_t> {
+      auto& st = self->state;
+      auto rp = self->make_response_promise<uint64_t>();
+      if (!st.stopping) {
+        st.stopping = true;
+        st.flushed_at_stop = st.window.in_flight_messages();
+        for (auto ctx : st.waiting)
+          st.flushed_at_stop += ctx->parked.size();
+        // Delivery reports wake us, but a flush must also end when nothing is left to report.
+        self->delayed_send(self, 20ms, tick_atom_v);
+      }
+      st.stop_promises.push_back(rp);
+      serve(self);
+      return rp;
+    },
+    [=](status_atom) {
+      auto& st = self->state;
+      auto s = st.stats;
+      s.in_flight_messages = st.window.in_flight_messages();
+      s.in_flight_bytes = st.window.in_flight_bytes();
+      s.waiting_requests = st.waiting.size();
+      return s;
+    },
+    [=](poll_atom) { serve(self); },
+    [=](tick_atom) {
+      serve(self);
+      if (self->state.stopping)
+        self->delayed_send(self, 20ms, tick_atom_v);
+    },
+  };
+}
+
+} // namespace
+
+caf::expected<producer_actor> spawn_producer(caf::actor_system& sys,
+                                             const kafka_config& cfg) {
+  if (cfg.bootstrap_servers.empty())
+    return make_error(errc::invalid_config,
+                      "producer needs bootstrap.servers (start an embedded cluster first)");
+  auto props = cfg.producer_config();
+  props["bootstrap.servers"] = cfg.bootstrap_servers;
+  auto conf = make_conf(props);
+  if (!conf)
+    return conf.error();
+  auto box = std::make_shared<client_box>();
+  rd_kafka_conf_set_opaque(conf->get(), box.get());
+  rd_kafka_conf_set_dr_msg_cb(conf->get(), &producer_state::on_delivery);
+  rd_kafka_conf_set_error_cb(conf->get(), &producer_state::on_error);
+  char buf[64];
+  size_t len = sizeof(buf);
+  if (rd_kafka_conf_get(conf->get(), "message.max.bytes", buf, &len) == RD_KAFKA_CONF_OK)
+    box->max_message_bytes = std::stoull(buf);
+  auto client = make_client(RD_KAFKA_PRODUCER, std::move(*conf));
+  if (!client)
+    return client.error();
+  box->rk = std::move(*client);
+  return sys.spawn(producer_impl, std::move(box), cfg.flow);
+}
+
+} // namespace kafka_actors

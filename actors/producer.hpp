@@ -1,0 +1,58 @@
+#pragma once
+
+// Producer actor: owns one librdkafka producer. Records arrive one per request (`send`) or in
+// batches (`send` with a message_batch, the fast path); each request is answered once the
+// broker acknowledged every record in it. What the actor has handed to librdkafka is bounded
+// by flow_config's window; requests past it wait in a bounded queue (`send`) or fail at once
+// with errc::backpressure (`try_send`). Delivery reports wake the actor through a librdkafka
+// queue event callback, so no scheduler thread ever blocks.
+
+#include <cstdint>
+
+#include <caf/actor_system.hpp>
+#include <caf/expected.hpp>
+#include <caf/replies_to.hpp>
+#include <caf/typed_actor.hpp>
+
+#include "kafka_actors/config/kafka_config.hpp"
+#include "kafka_actors/runtime/atoms.hpp"
+#include "kafka_actors/runtime/message.hpp"
+
+namespace kafka_actors {
+
+struct producer_status {
+  uint64_t delivered = 0;
+  uint64_t failed = 0;
+  uint64_t in_flight_messages = 0;
+  uint64_t in_flight_bytes = 0;
+  uint64_t waiting_requests = 0;
+  uint64_t backpressure_rejections = 0;
+  std::string last_error;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, producer_status& x) {
+  return f(caf::meta::type_name("kafka_actors::producer_status"), x.delivered,
+           x.failed, x.in_flight_messages, x.in_flight_bytes, x.waiting_requests,
+           x.backpressure_rejections, x.last_error);
+}
+
+using producer_actor = caf::typed_actor<
+  // One record; replies once the broker acknowledged it, or with an error.
+  caf::replies_to<send_atom, message>::with<delivery_report>,
+  // Many records; replies once with one report per record, in order.
+  caf::replies_to<send_atom, message_batch>::with<batch_report>,
+  // As above, but fails with errc::backpressure instead of waiting for credit.
+  caf::replies_to<try_send_atom, message_batch>::with<batch_report>,
+  // Flushes everything in flight, then quits. Replies with the number of records flushed.
+  caf::replies_to<stop_atom>::with<uint64_t>,
+  caf::replies_to<status_atom>::with<producer_status>,
+  // Internal: librdkafka has delivery reports; a timer fired.
+  caf::reacts_to<poll_atom>, caf::reacts_to<tick_atom>>;
+
+/// Spawns a producer for `cfg` (bootstrap must be set: embedded clusters are resolved by the
+/// caller). Fails if the configuration is rejected.
+caf::expected<producer_actor> spawn_producer(caf::actor_system& sys,
+                                             const kafka_config& cfg);
+
+} // namespace kafka_actors

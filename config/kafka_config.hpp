@@ -1,0 +1,98 @@
+#pragma once
+
+// Settings for producers, consumers and their security, loaded from JSON and the environment
+// and validated against librdkafka itself at load time, so a typo fails at start and names
+// the key and the file instead of being ignored.
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <caf/error.hpp>
+#include <caf/expected.hpp>
+
+namespace kafka_actors {
+
+using properties = std::map<std::string, std::string>;
+
+/// Bounds of the credit between actors (see docs/ARCHITECTURE.md, "Backpressure").
+struct flow_config {
+  /// Records a producer actor has handed to librdkafka and not yet seen acknowledged.
+  size_t producer_max_in_flight_messages = 200000;
+  /// Bytes (payload + key + headers) of those records.
+  size_t producer_max_in_flight_bytes = 128u * 1024 * 1024;
+  /// Requests a producer parks while its window is full; more are refused with `backpressure`.
+  size_t producer_max_waiting_requests = 100000;
+  /// Records a consumer dispatches to its handler before it needs more credit.
+  size_t consumer_max_in_flight = 4000;
+  /// Records per actor message from consumer to handler.
+  size_t consumer_batch_size = 500;
+  /// How long a consumer without credit keeps its partitions fetching before it pauses them:
+  /// a pause drops prefetched data and a resume waits for the next fetch (DESIGN §2).
+  std::chrono::milliseconds pause_grace{200};
+  /// How long `stop` waits for in-flight records to be acknowledged before it commits.
+  std::chrono::milliseconds drain_timeout{10000};
+};
+
+struct kafka_config {
+  /// Where the settings came from: a file path, "<environment>" or "<defaults>".
+  std::string source = "<defaults>";
+  /// Empty means the embedded default: librdkafka's in-process mock cluster.
+  std::string bootstrap_servers;
+  /// Brokers of the embedded mock cluster.
+  int embedded_brokers = 3;
+  /// librdkafka properties for every client.
+  properties client;
+  properties producer;
+  properties consumer;
+  /// security.protocol, ssl.*, sasl.*: applied to every client.
+  properties security;
+  flow_config flow;
+  /// How long to wait for the first broker answer before reporting it unreachable.
+  std::chrono::milliseconds connect_timeout{10000};
+
+  /// The embedded default: a 3-broker mock cluster, default properties.
+  static kafka_config embedded();
+
+  /// A real cluster at `bootstrap`.
+  static kafka_config remote(std::string bootstrap);
+
+  /// Reads a JSON file; errors name the file, the key and the reason.
+  static caf::expected<kafka_config> from_file(const std::string& path);
+
+  /// Parses JSON text; `source` names it in errors.
+  static caf::expected<kafka_config> from_json(const std::string& text,
+                                               const std::string& source);
+
+  /// Applies KAFKA_ACTORS_* variables from `env` (name=value strings, like `environ`):
+  /// KAFKA_ACTORS_BOOTSTRAP_SERVERS, and KAFKA_ACTORS_{CLIENT,PRODUCER,CONSUMER,SECURITY}_<KEY>
+  /// where <KEY> is the property in upper case with '.' written as '_'.
+  caf::error apply_env(const std::vector<std::string>& env);
+
+  /// Same, from the process environment.
+  caf::error apply_env();
+
+  /// Every property checked by librdkafka; errors name the key, its section and the source.
+  caf::error validate() const;
+
+  bool is_embedded() const noexcept {
+    return bootstrap_servers.empty();
+  }
+
+  /// The effective librdkafka properties: defaults, client, security, then the role's own.
+  properties producer_config() const;
+  properties consumer_config(const std::string& group) const;
+  properties security_config() const {
+    return security;
+  }
+  /// For admin clients (topic creation, metadata).
+  properties admin_config() const;
+};
+
+/// True for keys whose values must never be printed (passwords, keys, tokens).
+bool is_secret_key(const std::string& key);
+
+} // namespace kafka_actors

@@ -1,0 +1,45 @@
+#include "kafka_actors/config/topic_config.hpp"
+
+#include "kafka_actors/runtime/errors.hpp"
+
+namespace kafka_actors {
+
+caf::error validate_topic_name(const std::string& name) {
+  if (name.empty())
+    return make_error(errc::invalid_topic, "topic name is empty");
+  if (name == "." || name == "..")
+    return make_error(errc::invalid_topic,
+                      "topic name '" + name + "' is not allowed");
+  if (name.size() > 249)
+    return make_error(errc::invalid_topic,
+                      "topic name '" + name.substr(0, 40) + "...' has "
+                        + std::to_string(name.size())
+                        + " characters, at most 249 are allowed");
+  for (char c : name) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
+              || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
+    if (!ok)
+      return make_error(errc::invalid_topic,
+                        "topic name '" + name + "' contains '"
+                          + std::string(1, c)
+                          + "'; only [a-zA-Z0-9._-] are allowed");
+  }
+  return caf::none;
+}
+
+caf::error validate(const topic_config& cfg) {
+  if (auto err = validate_topic_name(cfg.name))
+    return err;
+  if (cfg.partitions < 1)
+    return make_error(errc::invalid_argument,
+                      "topic '" + cfg.name + "': partitions must be >= 1, got "
+                        + std::to_string(cfg.partitions));
+  if (cfg.replication_factor < 1)
+    return make_error(errc::invalid_argument,
+                      "topic '" + cfg.name
+                        + "': replication_factor must be >= 1, got "
+                        + std::to_string(cfg.replication_factor));
+  return caf::none;
+}
+
+} // namespace kafka_actors

@@ -1,0 +1,16 @@
+#pragma once
+
+// Everything a kafka-actors user needs: models, config, the actors and their protocols.
+
+#include "kafka_actors/actors/admin.hpp"
+#include "kafka_actors/actors/consumer.hpp"
+#include "kafka_actors/actors/kafka_service.hpp"
+#include "kafka_actors/actors/producer.hpp"
+#include "kafka_actors/config/kafka_config.hpp"
+#include "kafka_actors/config/topic_config.hpp"
+#include "kafka_actors/runtime/atoms.hpp"
+#include "kafka_actors/runtime/embedded_cluster.hpp"
+#include "kafka_actors/runtime/errors.hpp"
+#include "kafka_actors/runtime/message.hpp"
+#include "kafka_actors/runtime/record.hpp"
+#include "kafka_actors/runtime/system_config.hpp"

@@ -1,0 +1,30 @@
+#pragma once
+
+// The verbs of kafka-actors' protocols. CAF 0.17 atoms hold at most 10 characters.
+
+#include <caf/atom.hpp>
+
+namespace kafka_actors {
+
+#define KAFKA_ACTORS_ATOM(name, text)                                          \
+  using name##_atom = caf::atom_constant<caf::atom(text)>;                     \
+  constexpr name##_atom name##_atom_v = name##_atom{};
+
+KAFKA_ACTORS_ATOM(send, "send")           // produce, waiting for credit if needed
+KAFKA_ACTORS_ATOM(try_send, "try_send")   // produce, or fail with errc::backpressure
+KAFKA_ACTORS_ATOM(poll, "poll")           // librdkafka has events for this actor
+KAFKA_ACTORS_ATOM(tick, "tick")           // a timer of the actor itself fired
+KAFKA_ACTORS_ATOM(credit, "credit")       // downstream grants more records
+KAFKA_ACTORS_ATOM(ack, "ack")             // downstream finished a batch
+KAFKA_ACTORS_ATOM(fail, "fail")           // downstream could not finish a batch
+KAFKA_ACTORS_ATOM(stop, "stop")           // finish cleanly: commit or flush, then quit
+KAFKA_ACTORS_ATOM(stop_all, "stop_all")
+KAFKA_ACTORS_ATOM(status, "status")
+KAFKA_ACTORS_ATOM(subscribe, "subscribe")
+KAFKA_ACTORS_ATOM(create_topic, "mk_topic")
+KAFKA_ACTORS_ATOM(ping, "ping")           // is a broker reachable?
+KAFKA_ACTORS_ATOM(restart, "restart")
+
+#undef KAFKA_ACTORS_ATOM
+
+} // namespace kafka_actors

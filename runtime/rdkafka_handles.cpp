@@ -1,0 +1,39 @@
+#include "kafka_actors/runtime/rdkafka_handles.hpp"
+
+#include "kafka_actors/runtime/errors.hpp"
+
+namespace kafka_actors {
+
+caf::expected<conf_ptr> make_conf(const properties& props) {
+  conf_ptr conf{rd_kafka_conf_new()};
+  char errstr[512];
+  for (auto& [key, value] : props) {
+    if (rd_kafka_conf_set(conf.get(), key.c_str(), value.c_str(), errstr,
+                          sizeof(errstr))
+        != RD_KAFKA_CONF_OK)
+      return make_error(errc::invalid_config,
+                        "key '" + key + "': "
+                          + (is_secret_key(key) ? std::string{"invalid value"}
+                                                : std::string{errstr}));
+  }
+  return conf;
+}
+
+caf::expected<client_ptr> make_client(rd_kafka_type_t type, conf_ptr conf) {
+  char errstr[512];
+  auto rk = rd_kafka_new(type, conf.get(), errstr, sizeof(errstr));
+  if (!rk)
+    return make_error(errc::invalid_config, errstr);
+  conf.release(); // now owned by rk
+  return client_ptr{rk};
+}
+
+std::string rd_error_text(rd_kafka_resp_err_t err) {
+  std::string out = rd_kafka_err2str(err);
+  out += " (";
+  out += rd_kafka_err2name(err);
+  out += ")";
+  return out;
+}
+
+} // namespace kafka_actors

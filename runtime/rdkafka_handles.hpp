@@ -1,0 +1,62 @@
+#pragma once
+
+// RAII for librdkafka handles: the only place that calls rd_kafka_*_destroy.
+
+#include <memory>
+#include <string>
+
+#include <caf/expected.hpp>
+#include <librdkafka/rdkafka.h>
+
+#include "kafka_actors/config/kafka_config.hpp"
+
+namespace kafka_actors {
+
+struct rd_kafka_deleter {
+  void operator()(rd_kafka_t* p) const noexcept {
+    rd_kafka_destroy(p);
+  }
+};
+struct rd_kafka_conf_deleter {
+  void operator()(rd_kafka_conf_t* p) const noexcept {
+    rd_kafka_conf_destroy(p);
+  }
+};
+struct rd_kafka_queue_deleter {
+  void operator()(rd_kafka_queue_t* p) const noexcept {
+    rd_kafka_queue_destroy(p);
+  }
+};
+struct rd_kafka_message_deleter {
+  void operator()(rd_kafka_message_t* p) const noexcept {
+    rd_kafka_message_destroy(p);
+  }
+};
+struct rd_kafka_tpl_deleter {
+  void operator()(rd_kafka_topic_partition_list_t* p) const noexcept {
+    rd_kafka_topic_partition_list_destroy(p);
+  }
+};
+struct rd_kafka_event_deleter {
+  void operator()(rd_kafka_event_t* p) const noexcept {
+    rd_kafka_event_destroy(p);
+  }
+};
+
+using client_ptr = std::unique_ptr<rd_kafka_t, rd_kafka_deleter>;
+using conf_ptr = std::unique_ptr<rd_kafka_conf_t, rd_kafka_conf_deleter>;
+using queue_ptr = std::unique_ptr<rd_kafka_queue_t, rd_kafka_queue_deleter>;
+using message_ptr = std::unique_ptr<rd_kafka_message_t, rd_kafka_message_deleter>;
+using tpl_ptr = std::unique_ptr<rd_kafka_topic_partition_list_t, rd_kafka_tpl_deleter>;
+using event_ptr = std::unique_ptr<rd_kafka_event_t, rd_kafka_event_deleter>;
+
+/// Builds a librdkafka configuration from validated properties; errors name the key.
+caf::expected<conf_ptr> make_conf(const properties& props);
+
+/// Creates a client from `conf` (consumed on success).
+caf::expected<client_ptr> make_client(rd_kafka_type_t type, conf_ptr conf);
+
+/// Text of a librdkafka error code, e.g. "Broker: Message size too large (MSG_SIZE_TOO_LARGE)".
+std::string rd_error_text(rd_kafka_resp_err_t err);
+
+} // namespace kafka_actors

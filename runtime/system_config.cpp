@@ -1,0 +1,40 @@
+#include "kafka_actors/runtime/system_config.hpp"
+
+#include <algorithm>
+#include <thread>
+
+#include "kafka_actors/actors/admin.hpp"
+#include "kafka_actors/actors/consumer.hpp"
+#include "kafka_actors/actors/kafka_service.hpp"
+#include "kafka_actors/actors/producer.hpp"
+#include "kafka_actors/config/topic_config.hpp"
+#include "kafka_actors/runtime/errors.hpp"
+#include "kafka_actors/runtime/message.hpp"
+
+namespace kafka_actors {
+
+actor_system_config::actor_system_config() {
+  add_message_type<message>("kafka_actors::message");
+  add_message_type<delivery_report>("kafka_actors::delivery_report");
+  add_message_type<batch_report>("kafka_actors::batch_report");
+  add_message_type<topic_config>("kafka_actors::topic_config");
+  add_message_type<producer_status>("kafka_actors::producer_status");
+  add_message_type<consumer_status>("kafka_actors::consumer_status");
+  add_message_type<service_status>("kafka_actors::service_status");
+  add_message_type<producer_actor>("kafka_actors::producer_actor");
+  add_message_type<consumer_actor>("kafka_actors::consumer_actor");
+  add_message_type<kafka_service_actor>("kafka_actors::kafka_service_actor");
+  add_error_category(error_category, [](uint8_t code, caf::atom_value,
+                                        const caf::message& ctx) -> std::string {
+    std::string out = to_string(static_cast<errc>(code));
+    if (ctx.size() == 1 && ctx.match_element<std::string>(0))
+      out += ": " + ctx.get_as<std::string>(0);
+    return out;
+  });
+  auto cores = std::max(1u, std::thread::hardware_concurrency());
+  set("scheduler.max-threads", static_cast<size_t>(cores));
+  // Keep CAF quiet on stdout; our tools print what matters.
+  set("logger.console", caf::atom("none"));
+}
+
+} // namespace kafka_actors

@@ -1,0 +1,16 @@
+#pragma once
+
+// The CAF configuration every kafka-actors program starts from: our message types and error
+// category registered, and as many scheduler workers as the machine has cores (CAF's default
+// of at least 4 costs ~15 % on 2 cores, DESIGN §9).
+
+#include <caf/actor_system_config.hpp>
+
+namespace kafka_actors {
+
+class actor_system_config : public caf::actor_system_config {
+public:
+  actor_system_config();
+};
+
+} // namespace kafka_actors
