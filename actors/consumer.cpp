@@ -70,6 +70,8 @@ struct consumer_state {
   phase ph = phase::running;
   clock_type::time_point drain_deadline{};
   caf::error exit_reason;
+  // Taken when closing starts: closing revokes everything, which empties what status shows.
+  consumer_status final_status;
   std::vector<caf::typed_response_promise<consumer_status>> stop_promises;
   consumer_status stats;
 
@@ -267,9 +269,8 @@ void dispatch(consumer_pointer self, std::vector<rd_kafka_message_t*>& batch) {
 
 void finish_close(consumer_pointer self) {
   auto& st = self->state;
-  auto final_status = st.status();
   for (auto& p : st.stop_promises)
-    p.deliver(final_status);
+    p.deliver(st.final_status);
   st.stop_promises.clear();
   if (st.own_handler)
     self->send_exit(st.handler, caf::exit_reason::user_shutdown);
@@ -283,6 +284,7 @@ void begin_close(consumer_pointer self, caf::error reason) {
     return;
   st.ph = phase::closing;
   st.exit_reason = std::move(reason);
+  st.final_status = st.status();
   st.commit_async(st.tracker.assigned());
   if (auto err = rd_kafka_consumer_close_queue(st.rk(), st.queue.get())) {
     st.stats.last_error = rd_kafka_error_string(err);

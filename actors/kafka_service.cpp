@@ -254,6 +254,9 @@ spawn_kafka_service(caf::actor_system& sys, kafka_config cfg,
       cluster = std::move(*started);
     }
     cfg.bootstrap_servers = cluster->bootstrap_servers();
+    // The mock cluster keeps a member that left until its session times out, and a
+    // rebalance waits for it: keep that wait short unless the user chose otherwise.
+    cfg.consumer.emplace("session.timeout.ms", "6000");
   }
   auto producer = spawn_producer(sys, cfg);
   if (!producer)

@@ -1,0 +1,110 @@
+// Against a real Apache Kafka broker: $KAFKA_ACTORS_BOOTSTRAP (set by `scripts/kafka run`).
+
+#include "support/service_fixture.hpp"
+
+using namespace kafka_actors;
+using namespace kafka_actors::test;
+
+namespace {
+
+class real_broker_test : public service_fixture {
+protected:
+  void SetUp() override {
+    auto env = std::getenv("KAFKA_ACTORS_BOOTSTRAP");
+    if (!env || !*env)
+      GTEST_SKIP() << "no real broker: run under scripts/kafka run -- ctest";
+    bootstrap = env;
+  }
+  std::string bootstrap;
+};
+
+} // namespace
+
+TEST_F(real_broker_test, create_topic_then_already_exists) {
+  start(bootstrap);
+  auto topic = unique_topic("create");
+  auto err = create_topic(topic_config{topic, 3, 1, {{"retention.ms", "3600000"}}});
+  ASSERT_FALSE(err) << describe(err);
+  err = create_topic(topic_config{topic, 3, 1, {}});
+  EXPECT_EQ(code_of(err), errc::topic_already_exists) << describe(err);
+  err = create_topic(topic_config{unique_topic("bad-config"), 1, 1, {{"retention.mss", "1"}}});
+  EXPECT_TRUE(err);
+}
+
+TEST_F(real_broker_test, round_trip_of_10000_messages) {
+  start(bootstrap);
+  auto topic = unique_topic("roundtrip");
+  ASSERT_FALSE(create_topic(topic_config{topic, 3, 1, {}}));
+  collector got;
+  ASSERT_TRUE(subscribe(subscription{{topic}, unique_topic("rt-group"), got.handler()}));
+  std::string first_error;
+  EXPECT_EQ(send(numbered(topic, "m", 0, 10000), &first_error), 0u) << first_error;
+  ASSERT_TRUE(got.wait_for(10000));
+  EXPECT_EQ(got.distinct(), 10000u);
+  EXPECT_EQ(got.duplicates(), 0u);
+}
+
+TEST_F(real_broker_test, two_consumers_in_one_group_split_partitions_exactly_once) {
+  start(bootstrap);
+  auto topic = unique_topic("split");
+  auto group = unique_topic("split-group");
+  ASSERT_FALSE(create_topic(topic_config{topic, 4, 1, {}}));
+  collector all;
+  std::atomic<size_t> by_a{0}, by_b{0};
+  subscription a{{topic}, group};
+  a.on_record = [&](const record& r) -> caf::error {
+    ++by_a;
+    all.add(r);
+    return caf::none;
+  };
+  subscription b{{topic}, group};
+  b.on_record = [&](const record& r) -> caf::error {
+    ++by_b;
+    all.add(r);
+    return caf::none;
+  };
+  auto ida = subscribe(std::move(a));
+  auto idb = subscribe(std::move(b));
+  ASSERT_TRUE(ida && idb);
+  // Wait until the group settled with both members holding partitions.
+  ASSERT_TRUE(await(
+    [&] {
+      auto s = status();
+      return s.consumers[*ida].assigned.size() + s.consumers[*idb].assigned.size() == 4
+             && !s.consumers[*ida].assigned.empty() && !s.consumers[*idb].assigned.empty();
+    },
+    std::chrono::seconds{60}));
+  ASSERT_EQ(send(numbered(topic, "s", 0, 4000)), 0u);
+  ASSERT_TRUE(all.wait_for(4000));
+  EXPECT_EQ(all.distinct(), 4000u);
+  EXPECT_EQ(all.duplicates(), 0u);
+  EXPECT_GT(by_a.load(), 0u);
+  EXPECT_GT(by_b.load(), 0u);
+}
+
+TEST_F(real_broker_test, consumer_leaving_mid_stream_hands_over_without_loss) {
+  cfg.flow.consumer_batch_size = 50;
+  start(bootstrap);
+  auto topic = unique_topic("handover");
+  auto group = unique_topic("handover-group");
+  ASSERT_FALSE(create_topic(topic_config{topic, 4, 1, {}}));
+  ASSERT_EQ(send(numbered(topic, "h", 0, 6000)), 0u);
+  collector all;
+  std::atomic<size_t> by_a{0};
+  subscription a{{topic}, group};
+  a.on_record = [&](const record& r) -> caf::error {
+    ++by_a;
+    all.add(r);
+    return caf::none;
+  };
+  auto ida = subscribe(std::move(a));
+  ASSERT_TRUE(ida);
+  ASSERT_TRUE(await([&] { return by_a.load() >= 1000; }, std::chrono::seconds{60}));
+  auto idb = subscribe(subscription{{topic}, group, all.handler()});
+  ASSERT_TRUE(idb);
+  ASSERT_TRUE(stop_subscription(*ida)); // leaves mid-stream: commits what it finished
+  ASSERT_TRUE(all.wait_for(6000));
+  EXPECT_EQ(all.distinct(), 6000u); // no loss
+  // Redelivery is bounded by what was in flight when A left (at-least-once).
+  EXPECT_LE(all.duplicates(), cfg.flow.consumer_max_in_flight);
+}

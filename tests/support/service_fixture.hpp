@@ -1,0 +1,103 @@
+#pragma once
+
+// A KafkaService on a fresh embedded (mock) cluster, or on the real broker named by
+// $KAFKA_ACTORS_BOOTSTRAP, plus helpers to talk to it.
+
+#include <atomic>
+#include <cstdlib>
+
+#include <caf/actor_system.hpp>
+#include <caf/scoped_actor.hpp>
+#include <gtest/gtest.h>
+
+#include "kafka_actors/kafka_actors.hpp"
+#include "support/await.hpp"
+#include "support/collector.hpp"
+
+namespace kafka_actors::test {
+
+inline const auto call_timeout = std::chrono::seconds{120};
+
+class service_fixture : public ::testing::Test {
+protected:
+  /// Flow settings tests may change before start().
+  kafka_config cfg;
+  std::shared_ptr<embedded_cluster> cluster;
+  std::unique_ptr<actor_system_config> sys_cfg;
+  std::unique_ptr<caf::actor_system> sys;
+  std::unique_ptr<caf::scoped_actor> self;
+  kafka_service_actor service;
+
+  /// Embedded by default; `bootstrap` selects a real cluster.
+  void start(const std::string& bootstrap = {}) {
+    if (bootstrap.empty()) {
+      auto c = embedded_cluster::start(3);
+      ASSERT_TRUE(c) << describe(c.error());
+      cluster = *c;
+      cfg.bootstrap_servers = cluster->bootstrap_servers();
+      // As spawn_kafka_service does for its own embedded cluster (see there).
+      cfg.consumer.emplace("session.timeout.ms", "6000");
+    } else {
+      cfg.bootstrap_servers = bootstrap;
+    }
+    // Tests stop consumers on purpose; do not wait long for work that will not come.
+    if (cfg.flow.drain_timeout == flow_config{}.drain_timeout)
+      cfg.flow.drain_timeout = std::chrono::milliseconds{3000};
+    sys_cfg = std::make_unique<actor_system_config>();
+    sys = std::make_unique<caf::actor_system>(*sys_cfg);
+    self = std::make_unique<caf::scoped_actor>(*sys);
+    auto s = spawn_kafka_service(*sys, cfg, cluster);
+    ASSERT_TRUE(s) << describe(s.error());
+    service = *s;
+  }
+
+  void TearDown() override {
+    if (service)
+      (*self)->request(service, call_timeout, stop_all_atom_v)
+        .receive([](bool) {}, [](caf::error&) {});
+    service = nullptr;
+    self.reset();
+    sys.reset();
+  }
+
+  /// A topic name unique in this process.
+  static std::string unique_topic(const std::string& base) {
+    static std::atomic<int> n{0};
+    return base + "-" + std::to_string(::getpid()) + "-" + std::to_string(++n);
+  }
+
+  caf::error create_topic(const topic_config& tc) {
+    caf::error result;
+    (*self)->request(service, call_timeout, create_topic_atom_v, tc)
+      .receive([](bool) {}, [&](caf::error& err) { result = std::move(err); });
+    return result;
+  }
+
+  caf::expected<uint64_t> subscribe(subscription sub) {
+    caf::expected<uint64_t> result{caf::error{}};
+    (*self)->request(service, call_timeout, subscribe_atom_v, std::move(sub))
+      .receive([&](uint64_t id) { result = id; }, [&](caf::error& err) { result = err; });
+    return result;
+  }
+
+  service_status status() {
+    service_status out;
+    (*self)->request(service, call_timeout, status_atom_v)
+      .receive([&](service_status& s) { out = std::move(s); }, [](caf::error&) {});
+    return out;
+  }
+
+  caf::expected<consumer_status> stop_subscription(uint64_t id) {
+    caf::expected<consumer_status> result{caf::error{}};
+    (*self)->request(service, call_timeout, stop_atom_v, id)
+      .receive([&](consumer_status& s) { result = std::move(s); },
+               [&](caf::error& err) { result = err; });
+    return result;
+  }
+
+  size_t send(const message_batch& records, std::string* first_error = nullptr) {
+    return send_all(*self, service, records, first_error);
+  }
+};
+
+} // namespace kafka_actors::test
