@@ -3,6 +3,7 @@
 # broker when $KAFKA_ACTORS_BOOTSTRAP is set (the embedded cluster dies with each command).
 set -uo pipefail
 cli=$1
+kafka_script=${2:-}
 fails=0
 pass=0
 check() { # name, condition-exit-code
@@ -42,13 +43,19 @@ grep -q "3 records delivered" "$out/err"; check "embedded produce reports 3 deli
 
 if [[ -n "${KAFKA_ACTORS_BOOTSTRAP:-}" ]]; then
   topic="cli-$$-$RANDOM"
+  # The broker does not auto-create topics: produce to a missing one fails and says so.
+  echo x | "$cli" produce -b "$KAFKA_ACTORS_BOOTSTRAP" -t "$topic-missing" 2>"$out/err"
+  [[ $? -eq 1 ]]; check "produce to a missing topic exits 1" $?
+  grep -q "line 1: .*UNKNOWN_TOPIC_OR_PART" "$out/err"; check "missing topic error names the line" $?
+  "$kafka_script" topics --create --topic "$topic" --partitions 3 --replication-factor 1 >/dev/null 2>&1
+  check "topic created" $?
   seq 1 200 | sed 's/^/key-/; s/$/:value/' | "$cli" produce -b "$KAFKA_ACTORS_BOOTSTRAP" -t "$topic" -K : 2>"$out/err"
-  check "real produce exits 0 (topic auto-created? no: see below)" $?
+  check "real produce exits 0" $?
   "$cli" consume -b "$KAFKA_ACTORS_BOOTSTRAP" -t "$topic" -K : -e >"$out/lines" 2>"$out/err"
   check "real consume -e exits 0" $?
   [[ $(wc -l <"$out/lines") -eq 200 ]]; check "consume read 200 lines" $?
   grep -q '^key-17:value$' "$out/lines"; check "consume prints key:value" $?
-  "$cli" consume -b "$KAFKA_ACTORS_BOOTSTRAP" -t "$topic" -c 5 >"$out/five" 2>"$out/err"
+  "$cli" consume -b "$KAFKA_ACTORS_BOOTSTRAP" -t "$topic" -c 5 --timeout 60 >"$out/five" 2>"$out/err"
   check "consume -c exits 0" $?
   [[ $(wc -l <"$out/five") -eq 5 ]]; check "consume -c 5 prints 5" $?
 fi
