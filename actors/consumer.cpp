@@ -158,9 +158,12 @@ struct consumer_state {
         stored.erase(tp);
         at_end.erase(tp);
       }
-      // librdkafka forgets pauses across assignments; our own state is the truth.
+      // A pause can outlive a reassignment in librdkafka 2.0.2 (and cannot be queried):
+      // our own state is the truth, applied to every partition we get.
       if (paused)
         rd_kafka_pause_partitions(rk(), parts);
+      else
+        rd_kafka_resume_partitions(rk(), parts);
       return;
     }
     // Revoked or lost: commit what is done unless lost, then forget the partitions so late

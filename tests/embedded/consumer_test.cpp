@@ -1,8 +1,6 @@
 // The consumer on the embedded mock cluster: commits, restarts, credit and pausing.
 
-#include <condition_variable>
-#include <mutex>
-
+#include "support/gate.hpp"
 #include "support/service_fixture.hpp"
 
 using namespace kafka_actors;
@@ -11,25 +9,6 @@ using namespace kafka_actors::test;
 namespace {
 
 class consumer_test : public service_fixture {};
-
-// Lets a handler wait until the test opens it.
-class gate {
-public:
-  void open() {
-    std::lock_guard<std::mutex> guard{mx_};
-    open_ = true;
-    cv_.notify_all();
-  }
-  void pass() {
-    std::unique_lock<std::mutex> lock{mx_};
-    cv_.wait(lock, [&] { return open_; });
-  }
-
-private:
-  std::mutex mx_;
-  std::condition_variable cv_;
-  bool open_ = false;
-};
 
 } // namespace
 
@@ -70,6 +49,7 @@ TEST_F(consumer_test, stop_with_unacked_work_redelivers_only_that_work) {
   ASSERT_EQ(send(numbered(topic, "m", 0, 1000)), 0u);
   collector a;
   gate blocked;
+  open_on_exit blocked_guard{blocked};
   std::atomic<int> handled{0};
   subscription sub{{topic}, "unacked-group"};
   sub.on_record = [&](const record& r) -> caf::error {
@@ -108,6 +88,7 @@ TEST_F(consumer_test, without_credit_it_pauses_then_resumes_and_loses_nothing) {
   ASSERT_EQ(send(numbered(topic, "p", 0, 2000)), 0u);
   collector got;
   gate slow;
+  open_on_exit slow_guard{slow};
   subscription sub{{topic}, "pause-group"};
   sub.on_record = [&](const record& r) -> caf::error {
     slow.pass();

@@ -36,9 +36,10 @@ public:
     };
   }
 
+  /// Waits until `n` distinct payloads arrived (duplicates do not count towards it).
   bool wait_for(size_t n, std::chrono::milliseconds timeout = std::chrono::seconds{60}) {
     std::unique_lock<std::mutex> lock{mx_};
-    return cv_.wait_for(lock, timeout, [&] { return total_ >= n; });
+    return cv_.wait_for(lock, timeout, [&] { return seen_.size() >= n; });
   }
 
   size_t total() const {
