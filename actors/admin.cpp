@@ -1,5 +1,7 @@
 #include "kafka_actors/actors/admin.hpp"
 
+#include <algorithm>
+
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 #include <librdkafka/rdkafka.h>
@@ -86,10 +88,60 @@ caf::error create_topic(admin_state& st, const topic_config& cfg) {
   return caf::none;
 }
 
+caf::expected<int64_t> group_lag(admin_state& st, const kafka_config& cfg,
+                                 const std::string& group,
+                                 const std::vector<std::string>& topics) {
+  auto timeout = static_cast<int>(st.timeout.count());
+  // Committed offsets are read through a client of that group that never joins it.
+  auto props = cfg.consumer_config(group);
+  props["bootstrap.servers"] = st.bootstrap;
+  auto conf = make_conf(props);
+  if (!conf)
+    return conf.error();
+  auto consumer = make_client(RD_KAFKA_CONSUMER, std::move(*conf));
+  if (!consumer)
+    return consumer.error();
+  tpl_ptr parts{rd_kafka_topic_partition_list_new(16)};
+  for (auto& t : topics) {
+    const rd_kafka_metadata_t* md = nullptr;
+    auto rkt = rd_kafka_topic_new(consumer->get(), t.c_str(), nullptr);
+    auto err = rd_kafka_metadata(consumer->get(), 0, rkt, &md, timeout);
+    rd_kafka_topic_destroy(rkt);
+    if (err || !md || md->topic_cnt != 1 || md->topics[0].err) {
+      auto why = err ? rd_error_text(err)
+                     : (md && md->topic_cnt == 1 ? rd_error_text(md->topics[0].err)
+                                                 : std::string{"no metadata"});
+      if (md)
+        rd_kafka_metadata_destroy(md);
+      return make_error(errc::kafka_error, "lag of group '" + group + "' on '" + t + "': " + why);
+    }
+    for (int p = 0; p < md->topics[0].partition_cnt; ++p)
+      rd_kafka_topic_partition_list_add(parts.get(), t.c_str(), md->topics[0].partitions[p].id);
+    rd_kafka_metadata_destroy(md);
+  }
+  if (auto err = rd_kafka_committed(consumer->get(), parts.get(), timeout))
+    return make_error(errc::kafka_error,
+                      "committed offsets of group '" + group + "': " + rd_error_text(err));
+  int64_t lag = 0;
+  for (int i = 0; i < parts->cnt; ++i) {
+    auto& e = parts->elems[i];
+    int64_t low = 0, high = 0;
+    if (auto err = rd_kafka_query_watermark_offsets(consumer->get(), e.topic, e.partition, &low,
+                                                    &high, timeout))
+      return make_error(errc::kafka_error, std::string{"end offset of "} + e.topic + "["
+                                             + std::to_string(e.partition)
+                                             + "]: " + rd_error_text(err));
+    auto committed = e.offset >= 0 ? e.offset : low;
+    lag += std::max<int64_t>(0, high - committed);
+  }
+  return lag;
+}
+
 admin_actor::behavior_type admin_impl(admin_actor::stateful_pointer<admin_state> self,
                                       std::shared_ptr<admin_box> box,
                                       std::shared_ptr<embedded_cluster> cluster,
-                                      std::string bootstrap, std::chrono::milliseconds timeout) {
+                                      std::string bootstrap, std::chrono::milliseconds timeout,
+                                      std::shared_ptr<kafka_config> cfg) {
   self->state.rk = std::move(box->rk);
   self->state.cluster = std::move(cluster);
   self->state.bootstrap = std::move(bootstrap);
@@ -105,6 +157,13 @@ admin_actor::behavior_type admin_impl(admin_actor::stateful_pointer<admin_state>
       if (!n)
         return n.error();
       return *n;
+    },
+    [=](lag_atom, const std::string& group,
+        const std::vector<std::string>& topics) -> caf::result<int64_t> {
+      auto lag = group_lag(self->state, *cfg, group, topics);
+      if (!lag)
+        return lag.error();
+      return *lag;
     },
     [=](stop_atom) { self->quit(); },
   };
@@ -124,7 +183,8 @@ caf::expected<admin_actor> spawn_admin(caf::actor_system& sys, const kafka_confi
     return client.error();
   auto box = std::make_shared<admin_box>(admin_box{std::move(*client)});
   return sys.spawn<caf::detached>(admin_impl, std::move(box), std::move(cluster),
-                                  cfg.bootstrap_servers, cfg.connect_timeout);
+                                  cfg.bootstrap_servers, cfg.connect_timeout,
+                                  std::make_shared<kafka_config>(cfg));
 }
 
 } // namespace kafka_actors

@@ -6,6 +6,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <caf/actor_system.hpp>
 #include <caf/expected.hpp>
@@ -26,6 +27,9 @@ using admin_actor = caf::typed_actor<
   // Succeeds once a broker answered a metadata request within connect_timeout; fails with
   // errc::broker_unreachable naming the addresses tried otherwise. Replies with broker count.
   caf::replies_to<ping_atom>::with<int32_t>,
+  // Total lag of `group` over every partition of `topics`: end offset minus committed offset
+  // (a partition without a commit counts from its start).
+  caf::replies_to<lag_atom, std::string, std::vector<std::string>>::with<int64_t>,
   caf::reacts_to<stop_atom>>;
 
 /// `cluster` is the embedded cluster behind cfg, if any.

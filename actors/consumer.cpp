@@ -57,6 +57,14 @@ struct consumer_state {
   credit_account credit;
   handler_actor handler;
   bool own_handler = false;
+  std::shared_ptr<lane_counters> lane;
+  // Partitions held until their first record's `ka.due` time (retry topics), with the
+  // records that arrived since.
+  struct delay {
+    int64_t due_ms;
+    std::vector<rd_kafka_message_t*> records;
+  };
+  std::map<topic_partition, delay> delays;
   // Records taken from librdkafka but not dispatched yet (no credit, paused, or revoked
   // in the middle of a poll round). Offsets of these are never stored.
   std::vector<rd_kafka_message_t*> held;
@@ -78,6 +86,9 @@ struct consumer_state {
   ~consumer_state() {
     for (auto m : held)
       rd_kafka_message_destroy(m);
+    for (auto& [tp, d] : delays)
+      for (auto m : d.records)
+        rd_kafka_message_destroy(m);
     if (waker && queue)
       waker->disable(queue.get());
     queue.reset();
@@ -99,6 +110,15 @@ struct consumer_state {
     s.stopping = ph != phase::running;
     s.credit = credit.available();
     s.in_flight_batches = tracker.pending();
+    if (lane) {
+      s.handled = lane->handled;
+      s.retried_in_place = lane->retried_in_place;
+      s.forwarded_to_retry = lane->forwarded_to_retry;
+      s.dead_lettered = lane->dead_lettered;
+      s.breaker_opened = lane->breaker_opened;
+      if (sub.breaker)
+        s.breaker = to_string(static_cast<breaker_phase>(lane->breaker.load()));
+    }
     return s;
   }
 
@@ -118,10 +138,94 @@ struct consumer_state {
     if (rd_kafka_assignment(rk(), &parts) != RD_KAFKA_RESP_ERR_NO_ERROR || !parts)
       return;
     tpl_ptr guard{parts};
-    if (on)
+    if (on) {
       rd_kafka_pause_partitions(rk(), parts);
+      return;
+    }
+    rd_kafka_resume_partitions(rk(), parts);
+    for (auto& [tp, d] : delays)
+      pause_one(tp, true);
+  }
+
+  void pause_one(const topic_partition& tp, bool on) {
+    tpl_ptr one{rd_kafka_topic_partition_list_new(1)};
+    rd_kafka_topic_partition_list_add(one.get(), tp.topic.c_str(), tp.partition);
+    if (on)
+      rd_kafka_pause_partitions(rk(), one.get());
     else
-      rd_kafka_resume_partitions(rk(), parts);
+      rd_kafka_resume_partitions(rk(), one.get());
+  }
+
+  static int64_t due_of(rd_kafka_message_t* m) {
+    rd_kafka_headers_t* hdrs = nullptr;
+    if (rd_kafka_message_headers(m, &hdrs) != RD_KAFKA_RESP_ERR_NO_ERROR || !hdrs)
+      return 0;
+    const void* value = nullptr;
+    size_t size = 0;
+    if (rd_kafka_header_get_last(hdrs, retry_headers::due, &value, &size)
+          != RD_KAFKA_RESP_ERR_NO_ERROR
+        || !value)
+      return 0;
+    return std::atoll(std::string{static_cast<const char*>(value), size}.c_str());
+  }
+
+  // Retry topics: a record not yet due holds its partition (paused) until it is; records of
+  // other partitions flow on. Returns true if `m` was taken.
+  bool delay_if_not_due(rd_kafka_message_t* m) {
+    if (!sub.honor_due_header)
+      return false;
+    auto tp = tp_of(m);
+    auto i = delays.find(tp);
+    if (i != delays.end()) {
+      i->second.records.push_back(m);
+      ++stats.delayed;
+      return true;
+    }
+    auto due = due_of(m);
+    auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                 std::chrono::system_clock::now().time_since_epoch())
+                 .count();
+    if (due <= now)
+      return false;
+    delays.emplace(tp, delay{due, {m}});
+    ++stats.delayed;
+    pause_one(tp, true);
+    return true;
+  }
+
+  // Moves records of partitions whose time has come back in line; returns the next due time
+  // of what still waits (0: nothing waits).
+  int64_t release_due() {
+    auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                 std::chrono::system_clock::now().time_since_epoch())
+                 .count();
+    int64_t next = 0;
+    for (auto i = delays.begin(); i != delays.end();) {
+      if (i->second.due_ms > now) {
+        next = next == 0 ? i->second.due_ms : std::min(next, i->second.due_ms);
+        ++i;
+        continue;
+      }
+      // Records behind the first may be due later: they keep the partition held.
+      auto records = std::move(i->second.records);
+      auto tp = i->first;
+      i = delays.erase(i);
+      size_t k = 0;
+      for (; k < records.size(); ++k) {
+        if (due_of(records[k]) > now)
+          break;
+        held.push_back(records[k]);
+      }
+      if (k < records.size()) {
+        auto due = due_of(records[k]);
+        next = next == 0 ? due : std::min(next, due);
+        delays.emplace(tp, delay{due, {records.begin() + static_cast<ptrdiff_t>(k),
+                                       records.end()}});
+      } else if (!paused) {
+        pause_one(tp, false);
+      }
+    }
+    return next;
   }
 
   // Commits what is done for `tps` without waiting: called on revoke and on close.
@@ -177,6 +281,14 @@ struct consumer_state {
       at_end.erase(tp);
     }
     drop_held_of(tps);
+    for (auto& tp : tps) {
+      auto i = delays.find(tp);
+      if (i != delays.end()) {
+        for (auto m : i->second.records)
+          rd_kafka_message_destroy(m);
+        delays.erase(i);
+      }
+    }
     if (cooperative) {
       if (auto error = rd_kafka_incremental_unassign(rk(), parts))
         rd_kafka_error_destroy(error);
@@ -316,7 +428,7 @@ void serve(consumer_pointer self) {
       if (m->err) {
         st.on_event(m);
         rd_kafka_message_destroy(m);
-      } else {
+      } else if (!st.delay_if_not_due(m)) {
         st.held.push_back(m);
       }
     }
@@ -361,6 +473,10 @@ void serve(consumer_pointer self) {
         rd_kafka_message_destroy(m);
         continue;
       }
+      if (st.delay_if_not_due(m)) {
+        arm_tick(self);
+        continue;
+      }
       batch.push_back(m);
     }
     if (!batch.empty())
@@ -399,6 +515,13 @@ void on_tick(consumer_pointer self) {
   auto& st = self->state;
   st.tick_armed = false;
   auto now = clock_type::now();
+  if (!st.delays.empty()) {
+    st.release_due();
+    if (!st.delays.empty())
+      arm_tick(self);
+    if (st.ph == phase::running && !st.paused && !st.held.empty())
+      serve(self);
+  }
   switch (st.ph) {
     case phase::running:
       if (st.starved && !st.paused && st.credit.exhausted()
@@ -444,12 +567,15 @@ consumer_actor::behavior_type consumer_impl(consumer_pointer self,
     st.handler = st.sub.handler;
   } else {
     st.own_handler = true;
-    auto credit = static_cast<int64_t>(flow.consumer_max_in_flight);
-    st.handler = st.sub.blocking_handler
-                   ? self->spawn<caf::detached>(handler_lane, me, st.sub.on_record,
-                                                st.sub.on_batch, credit)
-                   : self->spawn(handler_lane, me, st.sub.on_record, st.sub.on_batch,
-                                 credit);
+    auto lane = std::make_shared<lane_config>();
+    lane->on_record = st.sub.on_record;
+    lane->on_batch = st.sub.on_batch;
+    lane->credit = static_cast<int64_t>(flow.consumer_max_in_flight);
+    lane->retry = st.sub.retry;
+    lane->breaker = st.sub.breaker;
+    lane->producer = st.sub.producer;
+    st.lane = lane->counters;
+    st.handler = spawn_handler_lane(self->system(), st.sub.blocking_handler, me, lane);
   }
   self->send(self, poll_atom_v);
   return {
@@ -512,6 +638,13 @@ caf::expected<consumer_actor> spawn_consumer(caf::actor_system& sys, const kafka
   if (handlers != 1)
     return make_error(errc::invalid_argument,
                       "subscription needs exactly one of on_record, on_batch, handler");
+  if ((sub.retry || sub.breaker) && !sub.on_record)
+    return make_error(errc::invalid_argument,
+                      "retry and breaker work per record: they need on_record");
+  if (sub.retry && !sub.producer)
+    return make_error(errc::invalid_argument,
+                      "a retry policy needs a producer for the retry and dead-letter topics "
+                      "(subscribe through KafkaService)");
   auto props = cfg.consumer_config(sub.group);
   props["bootstrap.servers"] = cfg.bootstrap_servers;
   if (sub.track_end)

@@ -16,6 +16,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -26,9 +27,12 @@
 #include <caf/replies_to.hpp>
 #include <caf/typed_actor.hpp>
 
+#include "kafka_actors/actors/producer.hpp"
 #include "kafka_actors/config/kafka_config.hpp"
 #include "kafka_actors/runtime/atoms.hpp"
+#include "kafka_actors/runtime/breaker_state.hpp"
 #include "kafka_actors/runtime/record.hpp"
+#include "kafka_actors/runtime/retry_policy.hpp"
 
 namespace kafka_actors {
 
@@ -49,6 +53,16 @@ struct consumer_status {
   uint64_t resumes = 0;
   uint64_t rebalances = 0;
   uint64_t fenced_acks = 0;
+  /// Records held back because their `ka.due` time had not come (retry topics).
+  uint64_t delayed = 0;
+  /// From the handler lane running on_record/on_batch (zero for handler actors).
+  uint64_t handled = 0;
+  uint64_t retried_in_place = 0;
+  uint64_t forwarded_to_retry = 0;
+  uint64_t dead_lettered = 0;
+  /// "closed", "open" or "half_open" when the subscription has a breaker, else empty.
+  std::string breaker;
+  uint64_t breaker_opened = 0;
   std::string last_error;
 };
 
@@ -56,7 +70,9 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, consumer_status& x) {
   return f(caf::meta::type_name("kafka_actors::consumer_status"), x.assigned, x.stored,
            x.at_end, x.paused, x.stopping, x.credit, x.in_flight_batches, x.dispatched,
-           x.acked, x.pauses, x.resumes, x.rebalances, x.fenced_acks, x.last_error);
+           x.acked, x.pauses, x.resumes, x.rebalances, x.fenced_acks, x.delayed,
+           x.handled, x.retried_in_place, x.forwarded_to_retry, x.dead_lettered, x.breaker,
+           x.breaker_opened, x.last_error);
 }
 
 using consumer_actor = caf::typed_actor<
@@ -94,6 +110,18 @@ struct subscription {
   bool blocking_handler = true;
   /// Report partitions that reached their end in consumer_status::at_end.
   bool track_end = false;
+  /// Failed records are retried in place, then forwarded to `<topic>.retry.<n>` and
+  /// `<topic>.dlt` (KafkaService creates those topics and their consumers). The source offset
+  /// is stored only after the forward was acknowledged. Needs on_record and `producer`.
+  std::optional<retry_policy> retry;
+  /// A breaker around the handler's dependency: while open, the lane stops calling the
+  /// handler and returns no credit, so the consumer pauses its partitions; half-open, it
+  /// probes with the next records.
+  std::optional<breaker_config> breaker;
+  /// Where retry forwards go (KafkaService sets it).
+  producer_actor producer;
+  /// Hold each partition until its records' `ka.due` header time (retry topics).
+  bool honor_due_header = false;
 };
 
 /// Spawns a consumer (cfg.bootstrap_servers must be set). Fails at once if the subscription or

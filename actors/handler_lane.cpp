@@ -1,53 +1,303 @@
 #include "kafka_actors/actors/handler_lane.hpp"
 
+#include <chrono>
+#include <deque>
 #include <exception>
 
+#include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
 #include "kafka_actors/runtime/errors.hpp"
 
 namespace kafka_actors {
 
+namespace {
+
+using clock_type = std::chrono::steady_clock;
+
+int64_t wall_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+           std::chrono::system_clock::now().time_since_epoch())
+    .count();
+}
+
+bool starts_with(const std::string& s, const char* prefix) {
+  return s.rfind(prefix, 0) == 0;
+}
+
+} // namespace
+
+caf::error call_handler(const record_handler& on_record, const record& r) {
+  try {
+    return on_record(r);
+  } catch (const std::exception& e) {
+    return make_error(errc::handler_failed, std::string{"handler threw: "} + e.what());
+  } catch (...) {
+    return make_error(errc::handler_failed, "handler threw a non-standard exception");
+  }
+}
+
 caf::error run_handler(const record_batch& batch, const record_handler& on_record,
                        const batch_handler& on_batch) {
-  size_t i = 0;
-  try {
-    if (on_batch) {
-      if (auto err = on_batch(batch))
-        return make_error(errc::handler_failed,
-                          "batch of " + std::to_string(batch.size()) + " records from "
-                            + (batch.empty() ? std::string{"?"} : batch[0].where())
-                            + ": " + describe(err));
-      return caf::none;
+  if (on_batch) {
+    caf::error err;
+    try {
+      err = on_batch(batch);
+    } catch (const std::exception& e) {
+      err = make_error(errc::handler_failed, std::string{"handler threw: "} + e.what());
+    } catch (...) {
+      err = make_error(errc::handler_failed, "handler threw a non-standard exception");
     }
-    for (; i < batch.size(); ++i)
-      if (auto err = on_record(batch[i]))
-        return make_error(errc::handler_failed,
-                          "record " + batch[i].where() + ": " + describe(err));
-  } catch (const std::exception& e) {
-    return make_error(errc::handler_failed,
-                      "record " + (i < batch.size() ? batch[i].where() : std::string{"?"})
-                        + ": handler threw: " + e.what());
-  } catch (...) {
-    return make_error(errc::handler_failed,
-                      "record " + (i < batch.size() ? batch[i].where() : std::string{"?"})
-                        + ": handler threw a non-standard exception");
+    if (err)
+      return make_error(errc::handler_failed,
+                        "batch of " + std::to_string(batch.size()) + " records from "
+                          + (batch.empty() ? std::string{"?"} : batch[0].where()) + ": "
+                          + describe(err));
+    return caf::none;
   }
+  for (size_t i = 0; i < batch.size(); ++i)
+    if (auto err = call_handler(on_record, batch[i]))
+      return make_error(errc::handler_failed,
+                        "record " + batch[i].where() + ": " + describe(err));
   return caf::none;
 }
 
-handler_actor::behavior_type handler_lane(handler_actor::pointer self, consumer_actor consumer,
-                                          record_handler on_record, batch_handler on_batch,
-                                          int64_t credit) {
-  self->send(consumer, credit_atom_v, credit);
+message forward_record(const record& r, const std::string& topic, const caf::error& err,
+                       int attempts, int64_t now_ms, std::chrono::milliseconds delay) {
+  message m;
+  m.topic = topic;
+  m.content = std::string{r.payload()};
+  m.key = std::string{r.key()};
+  // Origin and first failure survive the whole chain; the rest is rewritten per hop.
+  std::string origin_topic{r.topic()};
+  std::string origin_partition = std::to_string(r.partition());
+  std::string origin_offset = std::to_string(r.offset());
+  std::string first_failure = std::to_string(now_ms);
+  int previous_attempts = 0;
+  for (auto& [k, v] : r.headers()) {
+    if (!starts_with(k, "ka.")) {
+      m.metadata.emplace_back(k, v);
+    } else if (k == retry_headers::origin_topic) {
+      origin_topic = v;
+    } else if (k == retry_headers::origin_partition) {
+      origin_partition = v;
+    } else if (k == retry_headers::origin_offset) {
+      origin_offset = v;
+    } else if (k == retry_headers::first_failure) {
+      first_failure = v;
+    } else if (k == retry_headers::attempts) {
+      previous_attempts = std::atoi(v.c_str());
+    }
+  }
+  m.metadata.emplace_back(retry_headers::origin_topic, origin_topic);
+  m.metadata.emplace_back(retry_headers::origin_partition, origin_partition);
+  m.metadata.emplace_back(retry_headers::origin_offset, origin_offset);
+  m.metadata.emplace_back(retry_headers::error, describe(err));
+  m.metadata.emplace_back(retry_headers::attempts, std::to_string(previous_attempts + attempts));
+  m.metadata.emplace_back(retry_headers::first_failure, first_failure);
+  if (delay.count() > 0)
+    m.metadata.emplace_back(retry_headers::due, std::to_string(now_ms + delay.count()));
+  return m;
+}
+
+using lane_actor = handler_actor::extend<caf::reacts_to<tick_atom>>;
+
+struct lane_state {
+  static inline const char* name = "kafka-handler-lane";
+
+  struct pending {
+    record_batch_ptr batch;
+    consumer_actor from;
+  };
+
+  std::shared_ptr<lane_config> cfg;
+  std::optional<breaker_state> breaker;
+  std::deque<pending> queue;
+  // Progress through queue.front().
+  size_t index = 0;
+  int attempts = 0;
+  caf::error last_error;
+  message_batch forwards;
+  size_t forwarded_dlt = 0;
+  bool waiting = false; // a timer will resume us
+  std::minstd_rand rng{std::random_device{}()};
+
+  double random01() {
+    return std::uniform_real_distribution<double>{0.0, 1.0}(rng);
+  }
+
+  void publish_breaker(clock_type::time_point now) {
+    if (breaker)
+      cfg->counters->breaker = static_cast<uint8_t>(breaker->phase(now));
+  }
+};
+
+using lane_pointer = lane_actor::stateful_pointer<lane_state>;
+
+namespace {
+
+void finish_batch(lane_pointer self) {
+  auto& st = self->state;
+  auto done = std::move(st.queue.front());
+  st.queue.pop_front();
+  st.index = 0;
+  st.attempts = 0;
+  auto n = static_cast<int64_t>(done.batch->size());
+  auto id = done.batch->id();
+  if (st.forwards.empty()) {
+    self->send(done.from, ack_atom_v, id, n);
+    return;
+  }
+  // The source offsets may be stored only once every forward is on the broker.
+  auto forwards = std::move(st.forwards);
+  st.forwards = {};
+  auto from = done.from;
+  self->request(st.cfg->producer, std::chrono::minutes{5}, send_atom_v, std::move(forwards))
+    .then(
+      [=](const batch_report& rep) {
+        if (rep.failed() == 0) {
+          self->send(from, ack_atom_v, id, n);
+          return;
+        }
+        std::string why;
+        for (auto& r : rep.results)
+          if (!r.ok()) {
+            why = r.error;
+            break;
+          }
+        self->send(from, fail_atom_v, id,
+                   make_error(errc::handler_failed,
+                              "could not forward a failed record: " + why));
+      },
+      [=](const caf::error& err) {
+        self->send(from, fail_atom_v, id,
+                   make_error(errc::handler_failed,
+                              "could not forward a failed record: " + describe(err)));
+      });
+}
+
+// Handles one failed call of record `r`; returns false if the lane must wait for a timer.
+bool on_failure(lane_pointer self, const record& r, caf::error err) {
+  auto& st = self->state;
+  auto& counters = *st.cfg->counters;
+  auto kind = classify(err);
+  ++st.attempts;
+  auto d = decide(*st.cfg->retry, std::string{r.topic()}, st.attempts, kind, st.random01());
+  switch (d.what) {
+    case retry_decision::action::retry_in_place:
+      ++counters.retried_in_place;
+      st.waiting = true;
+      self->delayed_send(self, d.delay, tick_atom_v);
+      return false;
+    case retry_decision::action::forward:
+      st.forwards.push_back(forward_record(r, d.topic, err, st.attempts, wall_ms(), d.delay));
+      if (d.level < 0)
+        ++counters.dead_lettered;
+      else
+        ++counters.forwarded_to_retry;
+      break;
+    case retry_decision::action::drop:
+      ++counters.dropped;
+      break;
+  }
+  ++st.index;
+  st.attempts = 0;
+  return true;
+}
+
+// Works through the queue until it is empty or a timer must resume it.
+void process(lane_pointer self) {
+  auto& st = self->state;
+  auto& cfg = *st.cfg;
+  while (!st.waiting && !st.queue.empty()) {
+    auto& current = st.queue.front();
+    auto& batch = *current.batch;
+    if (!cfg.retry && !st.breaker) {
+      // Plain mode: the whole batch succeeds or fails.
+      auto err = run_handler(batch, cfg.on_record, cfg.on_batch);
+      auto id = batch.id();
+      auto from = current.from;
+      auto n = static_cast<int64_t>(batch.size());
+      st.queue.pop_front();
+      if (err) {
+        self->send(from, fail_atom_v, id, std::move(err));
+      } else {
+        cfg.counters->handled += static_cast<uint64_t>(n);
+        self->send(from, ack_atom_v, id, n);
+      }
+      continue;
+    }
+    while (st.index < batch.size()) {
+      auto now = clock_type::now();
+      if (st.breaker && !st.breaker->allow(now)) {
+        st.publish_breaker(now);
+        // Open: no calls and no credit back until it turns half-open.
+        st.waiting = true;
+        auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(
+          st.breaker->reopens_at() - now);
+        self->delayed_send(self, std::max(wait, std::chrono::milliseconds{1}), tick_atom_v);
+        return;
+      }
+      auto r = batch[st.index];
+      auto err = call_handler(cfg.on_record, r);
+      now = clock_type::now();
+      if (!err) {
+        if (st.breaker)
+          st.breaker->on_success(now);
+        ++cfg.counters->handled;
+        ++st.index;
+        st.attempts = 0;
+        st.publish_breaker(now);
+        continue;
+      }
+      if (st.breaker && classify(err) == failure_kind::retriable) {
+        auto before = st.breaker->times_opened();
+        st.breaker->on_failure(now);
+        if (st.breaker->times_opened() != before)
+          ++cfg.counters->breaker_opened;
+        st.publish_breaker(now);
+      }
+      if (!cfg.retry) {
+        // A breaker alone retries the record once the dependency is probed again.
+        continue;
+      }
+      if (!on_failure(self, r, err))
+        return;
+    }
+    finish_batch(self);
+  }
+}
+
+} // namespace
+
+namespace {
+
+lane_actor::behavior_type handler_lane(lane_pointer self, consumer_actor consumer,
+                                       std::shared_ptr<lane_config> cfg) {
+  auto& st = self->state;
+  st.cfg = std::move(cfg);
+  if (st.cfg->breaker)
+    st.breaker.emplace(*st.cfg->breaker);
+  self->send(consumer, credit_atom_v, st.cfg->credit);
   return {
     [=](const record_batch_ptr& batch, const consumer_actor& from) {
-      if (auto err = run_handler(*batch, on_record, on_batch))
-        self->send(from, fail_atom_v, batch->id(), std::move(err));
-      else
-        self->send(from, ack_atom_v, batch->id(), static_cast<int64_t>(batch->size()));
+      self->state.queue.push_back(lane_state::pending{batch, from});
+      process(self);
+    },
+    [=](tick_atom) {
+      self->state.waiting = false;
+      process(self);
     },
   };
+}
+
+} // namespace
+
+handler_actor spawn_handler_lane(caf::actor_system& sys, bool detached, consumer_actor consumer,
+                                 std::shared_ptr<lane_config> cfg) {
+  if (detached)
+    return sys.spawn<caf::detached>(handler_lane, std::move(consumer), std::move(cfg));
+  return sys.spawn(handler_lane, std::move(consumer), std::move(cfg));
 }
 
 } // namespace kafka_actors

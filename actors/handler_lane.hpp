@@ -1,22 +1,58 @@
 #pragma once
 
-// The handler actor that runs a user's function over batches: it grants the consumer its
-// credit up front and returns it with each ack. A function that returns an error or throws
-// fails the batch with an error naming the record.
+// The handler actor that runs a user's function over batches. It grants the consumer its
+// credit up front and returns it with each ack. Without a retry policy a failing record fails
+// its batch. With one, a failing record is retried in place after a backoff (a timer, not a
+// sleep), then forwarded to the next retry topic or the dead-letter topic; the batch is acked
+// only once every forward was acknowledged by the broker. With a breaker, an open breaker
+// stops calls to the handler; the lane then returns no credit, so the consumer pauses.
 
+#include <atomic>
 #include <cstdint>
+#include <memory>
+#include <random>
 
 #include "kafka_actors/actors/consumer.hpp"
 
 namespace kafka_actors {
 
-handler_actor::behavior_type handler_lane(handler_actor::pointer self, consumer_actor consumer,
-                                          record_handler on_record, batch_handler on_batch,
-                                          int64_t credit);
+/// Counters a lane shares with its consumer's status.
+struct lane_counters {
+  std::atomic<uint64_t> handled{0};
+  std::atomic<uint64_t> retried_in_place{0};
+  std::atomic<uint64_t> forwarded_to_retry{0};
+  std::atomic<uint64_t> dead_lettered{0};
+  std::atomic<uint64_t> dropped{0};
+  std::atomic<uint8_t> breaker{static_cast<uint8_t>(breaker_phase::closed)};
+  std::atomic<uint64_t> breaker_opened{0};
+};
+
+struct lane_config {
+  record_handler on_record;
+  batch_handler on_batch;
+  int64_t credit = 0;
+  std::optional<retry_policy> retry;
+  std::optional<breaker_config> breaker;
+  producer_actor producer;
+  std::shared_ptr<lane_counters> counters = std::make_shared<lane_counters>();
+};
+
+/// Spawns a lane feeding `consumer`; `detached` gives it a thread of its own, so a blocking
+/// handler stalls nobody else.
+handler_actor spawn_handler_lane(caf::actor_system& sys, bool detached, consumer_actor consumer,
+                                 std::shared_ptr<lane_config> cfg);
 
 /// Runs `on_record` over every record of `batch` (or `on_batch` once), turning errors and
 /// exceptions into an errc::handler_failed error that names the record.
 caf::error run_handler(const record_batch& batch, const record_handler& on_record,
                        const batch_handler& on_batch);
+
+/// Runs `on_record` once, turning exceptions into errors.
+caf::error call_handler(const record_handler& on_record, const record& r);
+
+/// The record forwarded to `topic` after `attempts` failed attempts with `err`: payload, key
+/// and headers of `r`, plus the origin, error, attempt and due headers.
+message forward_record(const record& r, const std::string& topic, const caf::error& err,
+                       int attempts, int64_t now_ms, std::chrono::milliseconds delay);
 
 } // namespace kafka_actors

@@ -26,6 +26,8 @@ struct child {
   consumer_actor consumer;
   std::chrono::milliseconds backoff = min_backoff;
   bool stopping = false;
+  /// The subscription a retry-topic consumer serves (0 for a subscription itself).
+  uint64_t parent = 0;
 };
 
 struct service_state {
@@ -51,6 +53,66 @@ caf::error start_consumer(service_pointer self, uint64_t id) {
   c.consumer = *hdl;
   self->monitor(c.consumer);
   return caf::none;
+}
+
+// Spawns the consumers of one subscription: the source topics', and with a retry policy one
+// per retry level, reading `<topic>.retry.<n>` in a group of its own and honouring due times.
+caf::expected<uint64_t> start_subscription(service_pointer self, subscription sub) {
+  auto& st = self->state;
+  if (sub.retry)
+    sub.producer = st.producer;
+  auto id = st.next_id++;
+  std::vector<uint64_t> started;
+  auto add = [&](subscription s, uint64_t parent) -> caf::error {
+    auto cid = parent == 0 ? id : st.next_id++;
+    auto& c = st.children.emplace(cid, child{std::move(s), consumer_actor{}}).first->second;
+    c.parent = parent;
+    if (auto err = start_consumer(self, cid)) {
+      st.children.erase(cid);
+      return err;
+    }
+    started.push_back(cid);
+    return caf::none;
+  };
+  auto levels = sub.retry ? sub.retry->retry_topic_delays.size() : 0;
+  auto base = sub;
+  caf::error err = add(std::move(sub), 0);
+  for (size_t n = 1; !err && n <= levels; ++n) {
+    auto r = base;
+    r.topics.clear();
+    for (auto& t : base.topics)
+      r.topics.push_back(retry_topic_name(t, static_cast<int>(n)));
+    r.group = base.group + ".retry." + std::to_string(n);
+    r.honor_due_header = true;
+    err = add(std::move(r), id);
+  }
+  if (err) {
+    for (auto cid : started) {
+      auto& c = st.children.at(cid);
+      c.stopping = true;
+      self->request(c.consumer, caf::infinite, stop_atom_v)
+            .then([](const consumer_status&) {}, [](const caf::error&) {});
+    }
+    return err;
+  }
+  return id;
+}
+
+// The retry and dead-letter topics a subscription needs.
+std::vector<topic_config> retry_topics(const subscription& sub) {
+  std::vector<topic_config> out;
+  if (!sub.retry)
+    return out;
+  auto& p = *sub.retry;
+  for (auto& t : sub.topics) {
+    for (size_t n = 1; n <= p.retry_topic_delays.size(); ++n)
+      out.push_back(topic_config{retry_topic_name(t, static_cast<int>(n)), p.topic_partitions,
+                                 p.topic_replication, {}});
+    if (p.dead_letter)
+      out.push_back(topic_config{dead_letter_topic_name(t), p.topic_partitions,
+                                 p.topic_replication, {}});
+  }
+  return out;
 }
 
 // Calls `f(done)` for each consumer and `then()` once all of them answered.
@@ -139,23 +201,62 @@ kafka_service_actor::behavior_type service_impl(service_pointer self,
       }
       return self->delegate(self->state.producer, try_send_atom_v, ms);
     },
-    [=](subscribe_atom, subscription& sub) -> caf::result<uint64_t> {
+    [=](subscribe_atom, subscription& sub) -> caf::typed_response_promise<uint64_t> {
       auto& st = self->state;
-      if (st.stopping)
-        return make_error(errc::stopped, "service is stopping");
-      auto id = st.next_id++;
-      st.children.emplace(id, child{std::move(sub), consumer_actor{}});
-      if (auto err = start_consumer(self, id)) {
-        st.children.erase(id);
-        return err;
+      auto rp = self->make_response_promise<uint64_t>();
+      if (st.stopping) {
+        rp.deliver(make_error(errc::stopped, "service is stopping"));
+        return rp;
       }
-      return id;
+      auto topics = retry_topics(sub);
+      auto shared = std::make_shared<subscription>(std::move(sub));
+      if (topics.empty()) {
+        auto id = start_subscription(self, std::move(*shared));
+        if (id)
+          rp.deliver(*id);
+        else
+          rp.deliver(id.error());
+        return rp;
+      }
+      // Retry and dead-letter topics first: a forward to a missing topic would fail.
+      auto pending = std::make_shared<size_t>(topics.size());
+      auto failure = std::make_shared<caf::error>();
+      auto done = [=]() mutable {
+        if (--*pending > 0)
+          return;
+        if (*failure) {
+          rp.deliver(*failure);
+          return;
+        }
+        auto id = start_subscription(self, std::move(*shared));
+        if (id)
+          rp.deliver(*id);
+        else
+          rp.deliver(id.error());
+      };
+      for (auto& tc : topics)
+        self->request(st.admin, call_timeout, create_topic_atom_v, tc)
+          .then([=](bool) mutable { done(); },
+                [=](caf::error& err) mutable {
+                  if (code_of(err) != errc::topic_already_exists && !*failure)
+                    *failure = std::move(err);
+                  done();
+                });
+      return rp;
     },
     [=](stop_atom, uint64_t id) -> caf::result<consumer_status> {
-      auto i = self->state.children.find(id);
-      if (i == self->state.children.end() || !i->second.consumer)
+      auto& st = self->state;
+      auto i = st.children.find(id);
+      if (i == st.children.end() || !i->second.consumer)
         return make_error(errc::invalid_argument,
                           "no running subscription " + std::to_string(id));
+      // Its retry-topic consumers stop with it.
+      for (auto& [cid, c] : st.children)
+        if (c.parent == id && c.consumer) {
+          c.stopping = true;
+          self->request(c.consumer, caf::infinite, stop_atom_v)
+            .then([](const consumer_status&) {}, [](const caf::error&) {});
+        }
       i->second.stopping = true;
       return self->delegate(i->second.consumer, stop_atom_v);
     },
@@ -177,6 +278,10 @@ kafka_service_actor::behavior_type service_impl(service_pointer self,
     },
     [=](ping_atom) -> caf::delegated<int32_t> {
       return self->delegate(self->state.admin, ping_atom_v);
+    },
+    [=](lag_atom, const std::string& group,
+        const std::vector<std::string>& topics) -> caf::delegated<int64_t> {
+      return self->delegate(self->state.admin, lag_atom_v, group, topics);
     },
     [=](status_atom) -> caf::typed_response_promise<service_status> {
       auto& st = self->state;

@@ -57,6 +57,8 @@ using kafka_service_actor = caf::typed_actor<
   caf::replies_to<create_topic_atom, topic_config>::with<bool>,
   // Waits until a broker answers; errc::broker_unreachable otherwise.
   caf::replies_to<ping_atom>::with<int32_t>,
+  // Lag of a group over topics (end minus committed offsets, summed).
+  caf::replies_to<lag_atom, std::string, std::vector<std::string>>::with<int64_t>,
   caf::replies_to<status_atom>::with<service_status>,
   // stop_all: consumers first (commit), then the producer (flush); then quits.
   caf::replies_to<stop_all_atom>::with<bool>,

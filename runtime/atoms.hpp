@@ -24,6 +24,7 @@ KAFKA_ACTORS_ATOM(subscribe, "subscribe")
 KAFKA_ACTORS_ATOM(create_topic, "mk_topic")
 KAFKA_ACTORS_ATOM(ping, "ping")           // is a broker reachable?
 KAFKA_ACTORS_ATOM(restart, "restart")
+KAFKA_ACTORS_ATOM(lag, "lag")             // committed vs end offsets of a group
 
 #undef KAFKA_ACTORS_ATOM
 

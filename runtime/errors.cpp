@@ -21,6 +21,7 @@ const char* to_string(errc x) {
     case errc::handler_failed: return "handler_failed";
     case errc::stopped: return "stopped";
     case errc::invalid_argument: return "invalid_argument";
+    case errc::non_retriable: return "non_retriable";
   }
   return "unknown";
 }

@@ -26,6 +26,8 @@ enum class errc : uint8_t {
   handler_failed,     // a user handler returned an error or threw
   stopped,            // the actor is stopping and takes no new work
   invalid_argument,
+  non_retriable,      // a handler's verdict: retrying this record can never succeed
+                      // (invalid record, deserialization or authorization failure)
 };
 
 /// The error category atom registered with CAF.

@@ -49,12 +49,13 @@ protected:
 TEST_F(handler_lane_test, grants_credit_first_and_acks_each_batch) {
   auto consumer = sys.spawn(fake_consumer);
   int batches = 0;
-  auto lane = sys.spawn(handler_lane, consumer, record_handler{},
-                        batch_handler{[&](const record_batch&) -> caf::error {
-                          ++batches;
-                          return caf::none;
-                        }},
-                        int64_t{1000});
+  auto cfg = std::make_shared<lane_config>();
+  cfg->on_batch = [&](const record_batch&) -> caf::error {
+    ++batches;
+    return caf::none;
+  };
+  cfg->credit = 1000;
+  auto lane = spawn_handler_lane(sys, false, consumer, cfg);
   run();
   EXPECT_EQ(consumer_state(consumer).credit, 1000);
   caf::anon_send(lane, std::make_shared<const record_batch>(7, std::vector<rd_kafka_message_s*>{}),
@@ -72,11 +73,12 @@ TEST_F(handler_lane_test, grants_credit_first_and_acks_each_batch) {
 
 TEST_F(handler_lane_test, failing_handler_fails_the_batch_without_ack) {
   auto consumer = sys.spawn(fake_consumer);
-  auto lane = sys.spawn(handler_lane, consumer, record_handler{},
-                        batch_handler{[](const record_batch&) -> caf::error {
-                          return make_error(errc::invalid_argument, "cannot parse");
-                        }},
-                        int64_t{10});
+  auto cfg = std::make_shared<lane_config>();
+  cfg->on_batch = [](const record_batch&) -> caf::error {
+    return make_error(errc::invalid_argument, "cannot parse");
+  };
+  cfg->credit = 10;
+  auto lane = spawn_handler_lane(sys, false, consumer, cfg);
   caf::anon_send(lane, std::make_shared<const record_batch>(3, std::vector<rd_kafka_message_s*>{}),
                  consumer);
   run();

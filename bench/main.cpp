@@ -1,0 +1,410 @@
+// kafka_bench: raw librdkafka against the kafka-actors API, side by side in one run against
+// one broker with identical client settings (DESIGN §3). Prints every run, then a table of
+// medians with ratios to the raw loop of the same size and direction. Exit code 0 also when a
+// path is below its target (this is a report); 1 on errors or lost/duplicated records.
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <map>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <caf/actor_system.hpp>
+#include <unistd.h>
+
+#include "paths.hpp"
+#include "kafka_actors/runtime/errors.hpp"
+#include "kafka_actors/runtime/system_config.hpp"
+
+namespace ka = kafka_actors;
+using namespace kafka_bench;
+
+namespace {
+
+const char* usage = R"(usage: kafka_bench [options]
+  -b BROKERS     bootstrap servers (default: $KAFKA_ACTORS_BOOTSTRAP)
+  -n COUNT       records per run with 100-byte payloads (default 1000000)
+  -k COUNT       records per run with 1 KiB payloads (default 300000)
+  -r REPS        repetitions; the table shows medians (default 3)
+  -p PARTITIONS  partitions of each fresh topic (default 3, replication 1)
+  -B BATCHES     actor batched produce: 1000-record requests outstanding (default 8)
+  -w WINDOW      actor per-message produce: sends outstanding (default 5000)
+  -X KEY=VALUE   librdkafka property for every client of both paths (repeatable), e.g.
+                 -X queued.min.messages=1000000
+  --scheduler P  CAF scheduler policy: 'stealing' or 'sharing' (default: the library's)
+  --quick        smoke run: 100000 records per size, 1 repetition
+  --only WHAT    'produce' or 'consume' paths only (the raw produce always runs: it is
+                 the produce baseline and fills the topic the consume paths read)
+)";
+
+// Client settings shared by raw and actor paths. librdkafka 2.0.2 defaults unless noted, but
+// stated so a reader knows what was measured; the consumer queue settings matter (DESIGN §6).
+const ka::properties producer_settings = {
+  {"acks", "all"},
+  {"enable.idempotence", "true"},
+  {"linger.ms", "5"},
+  {"compression.type", "none"},
+  {"batch.num.messages", "10000"},
+  {"batch.size", "1000000"},
+  {"queue.buffering.max.messages", "100000"},
+  {"queue.buffering.max.kbytes", "1048576"},
+};
+const ka::properties consumer_settings = {
+  {"queued.min.messages", "100000"},
+  {"queued.max.messages.kbytes", "65536"},
+  {"fetch.wait.max.ms", "500"},
+  {"fetch.min.bytes", "1"},
+  {"fetch.max.bytes", "52428800"},
+  {"max.partition.fetch.bytes", "1048576"},
+  {"auto.offset.reset", "earliest"},
+};
+
+enum path_id { raw_produce, batch_produce, single_produce, raw_consume, batch_consume,
+               record_consume, path_count };
+
+struct path_info {
+  const char* name;
+  double target; // ratio to the raw path of the same direction; 0 = is the baseline
+};
+
+const path_info paths[path_count] = {
+  {"produce  raw producev loop", 0},
+  {"produce  actor, batches of 1000", 0.95},
+  {"produce  actor, per message", 0.5},
+  {"consume  raw consumer_poll loop", 0},
+  {"consume  actor, on_batch", 0.95},
+  {"consume  actor, on_record", 0.95},
+};
+
+struct options {
+  std::string bootstrap;
+  int64_t n_small = 1000000;
+  int64_t n_large = 300000;
+  int reps = 3;
+  int partitions = 3;
+  size_t window = 5000;
+  size_t batches = 8;
+  std::string scheduler;
+  bool produce = true;
+  bool consume = true;
+  ka::properties overrides;
+};
+
+std::string with_commas(double x) {
+  auto s = std::to_string(static_cast<long long>(x + 0.5));
+  for (int i = static_cast<int>(s.size()) - 3; i > 0; i -= 3)
+    s.insert(static_cast<size_t>(i), ",");
+  return s;
+}
+
+double median(std::vector<double> v) {
+  if (v.empty())
+    return 0;
+  std::sort(v.begin(), v.end());
+  auto n = v.size();
+  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+bool parse(int argc, char** argv, options& o) {
+  if (auto env = std::getenv("KAFKA_ACTORS_BOOTSTRAP"))
+    o.bootstrap = env;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    auto value = [&]() -> std::string {
+      if (i + 1 >= argc)
+        throw std::invalid_argument(a + " needs a value");
+      return argv[++i];
+    };
+    if (a == "-h" || a == "--help") {
+      std::cout << usage;
+      std::exit(0);
+    } else if (a == "--quick") {
+      o.n_small = o.n_large = 100000;
+      o.reps = 1;
+    } else if (a == "-b") {
+      o.bootstrap = value();
+    } else if (a == "-n") {
+      o.n_small = std::stoll(value());
+    } else if (a == "-k") {
+      o.n_large = std::stoll(value());
+    } else if (a == "-r") {
+      o.reps = std::stoi(value());
+    } else if (a == "-p") {
+      o.partitions = std::stoi(value());
+    } else if (a == "-B") {
+      o.batches = std::stoul(value());
+    } else if (a == "-w") {
+      o.window = std::stoul(value());
+    } else if (a == "--only") {
+      auto what = value();
+      if (what != "produce" && what != "consume")
+        throw std::invalid_argument("--only takes 'produce' or 'consume'");
+      o.produce = what == "produce";
+      o.consume = what == "consume";
+    } else if (a == "--scheduler") {
+      o.scheduler = value();
+      if (o.scheduler != "stealing" && o.scheduler != "sharing")
+        throw std::invalid_argument("--scheduler takes 'stealing' or 'sharing'");
+    } else if (a == "-X") {
+      auto kv = value();
+      auto eq = kv.find('=');
+      if (eq == std::string::npos)
+        throw std::invalid_argument("-X needs KEY=VALUE");
+      o.overrides[kv.substr(0, eq)] = kv.substr(eq + 1);
+    } else {
+      throw std::invalid_argument("unknown argument '" + a + "'");
+    }
+  }
+  if (o.bootstrap.empty())
+    throw std::invalid_argument("no broker: pass -b or set KAFKA_ACTORS_BOOTSTRAP "
+                                "(scripts/kafka run -- build/bench/kafka_bench)");
+  if (o.n_small < 1 || o.n_large < 1 || o.reps < 1 || o.partitions < 1 || o.window < 1 || o.batches < 1)
+    throw std::invalid_argument("counts must be at least 1");
+  return true;
+}
+
+void print_props(const char* title, const ka::properties& props) {
+  std::cout << title << "\n";
+  for (auto& [k, v] : props)
+    if (k != "group.id" && k != "client.id" && !ka::is_secret_key(k))
+      std::cout << "    " << k << "=" << v << "\n";
+}
+
+// One size: the runs of every path over all repetitions.
+struct size_results {
+  size_t payload;
+  int64_t count;
+  std::vector<run_result> runs[path_count];
+  bool all_verified[path_count] = {true, true, true, true, true, true};
+};
+
+// Checks a run (counts, and for produce what the broker holds), prints it, returns false on
+// an error or a lost record.
+bool report_run(const ka::kafka_config& cfg, const run_spec& spec, path_id p,
+                const run_result& r, int rep, int reps) {
+  bool produce = p <= single_produce;
+  std::printf("[%4zu B rep %d/%d] %-32s ", spec.payload_bytes, rep + 1, reps, paths[p].name);
+  std::string why = r.error;
+  int64_t held = -1;
+  if (produce && why.empty()) {
+    held = records_in_topic(cfg, spec.topic, &why);
+    if (why.empty() && (r.ok != spec.count || r.failed != 0 || held != spec.count + 1))
+      why = "count mismatch";
+  }
+  if (!produce && why.empty() && (r.ok < spec.count || r.failed != 0))
+    why = "records missing or out of sequence";
+  if (r.seconds > 0)
+    std::printf("%10s msg/s  cpu %5.2f us/msg  busy %3.0f%%  ",
+                with_commas(static_cast<double>(spec.count) / r.seconds).c_str(),
+                r.client_cpu * 1e6 / static_cast<double>(spec.count), r.machine_busy * 100);
+  if (produce)
+    std::printf("delivered %lld, failed %lld, broker holds %lld (N + 1 warm-up)",
+                static_cast<long long>(r.ok), static_cast<long long>(r.failed),
+                static_cast<long long>(held));
+  else
+    std::printf("consumed %lld, out of sequence %lld, subscribe->N %.2f s",
+                static_cast<long long>(r.ok), static_cast<long long>(r.failed),
+                r.seconds_from_start);
+  std::printf("%s%s\n", why.empty() ? "" : "  ERROR: ", why.c_str());
+  std::fflush(stdout);
+  return why.empty();
+}
+
+void run_size(caf::actor_system& sys, const ka::kafka_config& cfg, const options& o,
+              size_results& out) {
+  for (int rep = 0; rep < o.reps; ++rep) {
+    auto base = "bench-" + std::to_string(::getpid()) + "-" + std::to_string(out.payload)
+                + "b-r" + std::to_string(rep);
+    run_spec spec;
+    spec.cfg = &cfg;
+    spec.count = out.count;
+    spec.payload_bytes = out.payload;
+    spec.window = o.window;
+    spec.batches_in_flight = o.batches;
+    std::string source = base + "-raw";
+    std::vector<std::string> topics;
+    // Produce paths in rotated order per repetition, so no path is always first.
+    for (int i = 0; i < 3; ++i) {
+      auto p = static_cast<path_id>((i + rep) % 3);
+      if (p != raw_produce && !o.produce)
+        continue;
+      spec.topic = p == raw_produce ? source : base + "-" + std::to_string(p);
+      topics.push_back(spec.topic);
+      run_result r;
+      r.error = create_topic(cfg, spec.topic, o.partitions);
+      if (r.error.empty())
+        r = p == raw_produce      ? produce_raw(spec)
+            : p == batch_produce ? produce_actor_batched(sys, spec)
+                                 : produce_actor_single(sys, spec);
+      out.all_verified[p] &= report_run(cfg, spec, p, r, rep, o.reps);
+      out.runs[p].push_back(r);
+    }
+    // Consume paths read N records of the raw-produced topic, each with a fresh group.
+    spec.topic = source;
+    for (int i = 0; i < 3 && o.consume; ++i) {
+      auto p = static_cast<path_id>(raw_consume + (i + rep) % 3);
+      auto group = base + "-g" + std::to_string(p);
+      auto r = p == raw_consume     ? consume_raw(spec, group)
+               : p == batch_consume ? consume_actor_batch(sys, spec, group)
+                                    : consume_actor_record(sys, spec, group);
+      out.all_verified[p] &= report_run(cfg, spec, p, r, rep, o.reps);
+      out.runs[p].push_back(r);
+    }
+    if (auto err = delete_topics(cfg, topics); !err.empty())
+      std::cout << "note: " << err << "\n";
+  }
+}
+
+// Median over the runs that worked of `f(run)`.
+template <class F>
+double median_of(const size_results& s, path_id p, F f) {
+  std::vector<double> xs;
+  for (auto& r : s.runs[p])
+    if (r.error.empty() && r.seconds > 0)
+      xs.push_back(f(r));
+  return median(xs);
+}
+
+double median_rate(const size_results& s, path_id p, bool from_start = false) {
+  std::vector<double> rates;
+  for (auto& r : s.runs[p]) {
+    auto secs = from_start ? r.seconds_from_start : r.seconds;
+    if (r.error.empty() && secs > 0)
+      rates.push_back(static_cast<double>(s.count) / secs);
+  }
+  return median(rates);
+}
+
+void print_table(const std::vector<size_results>& sizes, int reps) {
+  std::printf("\nMedian of %d run(s). ratio = path / raw loop of the same size and direction."
+              "\nMB/s = payload bytes / 10^6. Consume paths are timed from the first record to"
+              "\nthe N-th; 'incl. join' times from client creation (group join, first fetch)."
+              "\ncpu = CPU time of the whole bench process (client, actors, librdkafka threads)"
+              "\nper record; busy = share of both cores busy, broker included.\n\n",
+              reps);
+  const char* row = "%-6s %-32s %11s %7s %6s %7s %-7s %7s %5s %11s %-8s\n";
+  std::printf(row, "size", "path", "msg/s", "MB/s", "ratio", "target", "verdict", "cpu", "busy",
+              "incl. join", "verified");
+  std::printf(row, "", "", "", "", "", "", "", "us/msg", "%", "msg/s", "");
+  for (auto& s : sizes) {
+    for (int i = 0; i < path_count; ++i) {
+      auto p = static_cast<path_id>(i);
+      if (s.runs[p].empty())
+        continue;
+      auto rate = median_rate(s, p);
+      auto base = median_rate(s, p <= single_produce ? raw_produce : raw_consume);
+      auto ratio = base > 0 ? rate / base : 0;
+      char target[16] = "-", ratio_s[16], mbs[16], cpu[16], busy[16];
+      std::string verdict = "-";
+      if (paths[p].target > 0) {
+        std::snprintf(target, sizeof(target), ">=%.2f", paths[p].target);
+        verdict = ratio >= paths[p].target ? "PASS" : "BELOW";
+      }
+      std::snprintf(ratio_s, sizeof(ratio_s), "%.2f", ratio);
+      std::snprintf(mbs, sizeof(mbs), "%.1f", rate * static_cast<double>(s.payload) / 1e6);
+      std::snprintf(cpu, sizeof(cpu), "%.2f", median_of(s, p, [&](const run_result& r) {
+                      return r.client_cpu * 1e6 / static_cast<double>(s.count);
+                    }));
+      std::snprintf(busy, sizeof(busy), "%.0f",
+                    median_of(s, p, [](const run_result& r) { return r.machine_busy * 100; }));
+      auto incl = p >= raw_consume ? with_commas(median_rate(s, p, true)) : std::string{"-"};
+      auto verified = s.all_verified[p] ? std::to_string(s.runs[p].size()) + "/"
+                                            + std::to_string(reps) + " ok"
+                                        : std::string{"FAILED"};
+      std::printf(row, (std::to_string(s.payload) + " B").c_str(), paths[p].name,
+                  with_commas(rate).c_str(), mbs, ratio_s, target, verdict.c_str(), cpu, busy,
+                  incl.c_str(), verified.c_str());
+    }
+  }
+}
+
+// Untimed: lets the broker's JIT and page cache settle before the first measured run.
+void warm_up_broker(const ka::kafka_config& cfg, const options& o) {
+  run_spec spec;
+  spec.cfg = &cfg;
+  spec.topic = "bench-" + std::to_string(::getpid()) + "-warmup";
+  spec.count = std::min<int64_t>(o.n_small, 200000);
+  if (auto err = create_topic(cfg, spec.topic, o.partitions); !err.empty())
+    throw std::runtime_error("creating the warm-up topic: " + err);
+  auto p = produce_raw(spec);
+  auto c = consume_raw(spec, spec.topic + "-g");
+  delete_topics(cfg, {spec.topic});
+  if (!p.error.empty() || !c.error.empty())
+    throw std::runtime_error("warm-up: " + p.error + c.error);
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  options o;
+  try {
+    parse(argc, argv, o);
+  } catch (const std::exception& e) {
+    std::cerr << "kafka_bench: " << e.what() << "\n" << usage;
+    return 2;
+  }
+  auto cfg = ka::kafka_config::remote(o.bootstrap);
+  cfg.source = "kafka_bench";
+  cfg.producer = producer_settings;
+  cfg.consumer = consumer_settings;
+  // -X replaces a stated setting in its own section; other keys go to every client.
+  for (auto& [k, v] : o.overrides) {
+    if (producer_settings.count(k))
+      cfg.producer[k] = v;
+    else if (consumer_settings.count(k))
+      cfg.consumer[k] = v;
+    else
+      cfg.client[k] = v;
+  }
+  if (auto err = cfg.validate()) {
+    std::cerr << "kafka_bench: " << ka::describe(err) << "\n";
+    return 2;
+  }
+  auto started = std::chrono::steady_clock::now();
+  std::cout << "kafka_bench: bootstrap " << o.bootstrap << ", " << std::thread::hardware_concurrency()
+            << " cores, " << o.reps << " repetition(s), topics with " << o.partitions
+            << " partitions, replication 1\n";
+  print_props("producer properties (raw and actor):", cfg.producer_config());
+  print_props("consumer properties (raw and actor; fresh group.id per run):",
+              cfg.consumer_config("-"));
+  std::cout << "actor flow: producer window " << cfg.flow.producer_max_in_flight_messages
+            << " records / " << cfg.flow.producer_max_in_flight_bytes / (1024 * 1024)
+            << " MiB; consumer " << cfg.flow.consumer_batch_size << " records per batch, "
+            << cfg.flow.consumer_max_in_flight << " in flight; handler on its own thread\n"
+            << "actor drivers: batched = 1000-record requests, " << o.batches
+            << " outstanding; per message = " << o.window << " sends outstanding\n\n";
+
+  std::vector<size_results> sizes;
+  sizes.push_back(size_results{100, o.n_small, {}});
+  sizes.push_back(size_results{1024, o.n_large, {}});
+  int rc = 0;
+  {
+    ka::actor_system_config sys_cfg;
+    if (!o.scheduler.empty())
+      sys_cfg.set("scheduler.policy", caf::atom_from_string(o.scheduler));
+    caf::actor_system sys{sys_cfg};
+    try {
+      warm_up_broker(cfg, o);
+    } catch (const std::exception& e) {
+      std::cerr << "kafka_bench: " << e.what() << "\n";
+      return 1;
+    }
+    for (auto& s : sizes)
+      run_size(sys, cfg, o, s);
+    // Every actor handle is gone here (each path stops its actors and drops its handles).
+  }
+  print_table(sizes, o.reps);
+  for (auto& s : sizes)
+    for (bool ok : s.all_verified)
+      rc |= ok ? 0 : 1;
+  auto secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  std::printf("\n%s; %.0f s in total\n",
+              rc == 0 ? "all records verified (no loss, no duplicates)"
+                      : "ERRORS: see the lines marked ERROR above",
+              secs);
+  return rc;
+}

@@ -1,0 +1,607 @@
+// The measured paths of kafka_bench. Raw paths drive librdkafka directly from the calling
+// thread; actor paths go through spawn_producer / spawn_consumer from a caf::scoped_actor.
+// Both take their properties from the same kafka_config (producer_config / consumer_config),
+// so only the code path differs.
+
+#include "paths.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <ctime>
+#include <fstream>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include <caf/after.hpp>
+#include <caf/scoped_actor.hpp>
+#include <librdkafka/rdkafka.h>
+
+#include "kafka_actors/actors/consumer.hpp"
+#include "kafka_actors/actors/producer.hpp"
+#include "kafka_actors/runtime/errors.hpp"
+#include "kafka_actors/runtime/message.hpp"
+#include "kafka_actors/runtime/record.hpp"
+
+namespace kafka_bench {
+
+namespace ka = kafka_actors;
+using clock_type = std::chrono::steady_clock;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr auto reply_timeout = 120s;
+constexpr int consume_timeout_s = 120;
+
+double seconds_between(clock_type::time_point a, clock_type::time_point b) {
+  return std::chrono::duration<double>(b - a).count();
+}
+
+// CPU used by this process and by the whole machine, to tell "slower" from "busier".
+struct cpu_sample {
+  double process = 0;  // seconds
+  double busy = 0;     // machine, jiffies
+  double total = 0;    // machine, jiffies
+
+  static cpu_sample now() {
+    cpu_sample s;
+    timespec ts{};
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    s.process = static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+    std::ifstream in{"/proc/stat"};
+    std::string cpu;
+    double user = 0, nice = 0, sys = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0;
+    in >> cpu >> user >> nice >> sys >> idle >> iowait >> irq >> softirq >> steal;
+    s.busy = user + nice + sys + irq + softirq + steal;
+    s.total = s.busy + idle + iowait;
+    return s;
+  }
+};
+
+void fill_cpu(run_result& r, const cpu_sample& a, const cpu_sample& b) {
+  r.client_cpu = b.process - a.process;
+  r.machine_busy = b.total > a.total ? (b.busy - a.busy) / (b.total - a.total) : 0;
+}
+
+// -- raw librdkafka plumbing ---------------------------------------------------------------
+
+struct rk_deleter {
+  void operator()(rd_kafka_t* p) const {
+    rd_kafka_destroy(p);
+  }
+};
+using rk_ptr = std::unique_ptr<rd_kafka_t, rk_deleter>;
+
+rk_ptr new_client(rd_kafka_type_t type, ka::properties props, const ka::kafka_config& cfg,
+                  std::string* error,
+                  const std::function<void(rd_kafka_conf_t*)>& extra = {}) {
+  props["bootstrap.servers"] = cfg.bootstrap_servers;
+  auto conf = rd_kafka_conf_new();
+  char errstr[512];
+  for (auto& [k, v] : props)
+    if (rd_kafka_conf_set(conf, k.c_str(), v.c_str(), errstr, sizeof(errstr))
+        != RD_KAFKA_CONF_OK) {
+      *error = "property '" + k + "': " + errstr;
+      rd_kafka_conf_destroy(conf);
+      return nullptr;
+    }
+  if (extra)
+    extra(conf);
+  auto rk = rd_kafka_new(type, conf, errstr, sizeof(errstr));
+  if (!rk) {
+    *error = std::string{"rd_kafka_new: "} + errstr;
+    rd_kafka_conf_destroy(conf);
+  }
+  return rk_ptr{rk};
+}
+
+std::string err_text(rd_kafka_resp_err_t err) {
+  return std::string{rd_kafka_err2name(err)} + ": " + rd_kafka_err2str(err);
+}
+
+// Runs one admin request on `q` and returns its result event (or nullptr + error).
+rd_kafka_event_t* await_admin(rd_kafka_queue_t* q, std::string* error) {
+  auto ev = rd_kafka_queue_poll(q, 60000);
+  if (!ev) {
+    *error = "admin request: no answer within 60 s";
+    return nullptr;
+  }
+  if (auto err = rd_kafka_event_error(ev)) {
+    *error = std::string{"admin request: "} + rd_kafka_err2name(err) + ": "
+             + rd_kafka_event_error_string(ev);
+    rd_kafka_event_destroy(ev);
+    return nullptr;
+  }
+  return ev;
+}
+
+// Partitions of `topic` with a leader each, or -1 while metadata does not show it yet.
+int ready_partitions(rd_kafka_t* rk, const std::string& topic) {
+  auto rkt = rd_kafka_topic_new(rk, topic.c_str(), nullptr);
+  const rd_kafka_metadata_t* md = nullptr;
+  int n = -1;
+  if (rd_kafka_metadata(rk, 0, rkt, &md, 5000) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+    if (md->topic_cnt == 1 && md->topics[0].err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+      n = md->topics[0].partition_cnt;
+      for (int i = 0; i < md->topics[0].partition_cnt; ++i)
+        if (md->topics[0].partitions[i].leader < 0)
+          n = -1;
+    }
+    rd_kafka_metadata_destroy(md);
+  }
+  rd_kafka_topic_destroy(rkt);
+  return n;
+}
+
+// -- consume bookkeeping -------------------------------------------------------------------
+
+// What every consume path does per record: check the offset follows the previous one of its
+// partition (a fresh group reads each partition from 0, so any gap or duplicate shows) and
+// count. Records arrive from one thread at a time in every path.
+class consume_probe {
+public:
+  explicit consume_probe(int64_t n) : n_(n), next_(max_partitions, 0) {
+  }
+
+  void check(int32_t partition, int64_t offset) {
+    if (partition < 0 || partition >= max_partitions) {
+      anomalies_.fetch_add(1, std::memory_order_relaxed);
+      return;
+    }
+    if (next_[static_cast<size_t>(partition)] != offset)
+      anomalies_.fetch_add(1, std::memory_order_relaxed);
+    next_[static_cast<size_t>(partition)] = offset + 1;
+  }
+
+  void add(int64_t k) {
+    auto before = count_.fetch_add(k, std::memory_order_relaxed);
+    if (before == 0) {
+      first_ = clock_type::now();
+      first_cpu_ = cpu_sample::now();
+    }
+    if (before < n_ && before + k >= n_) {
+      auto now = clock_type::now();
+      auto cpu = cpu_sample::now();
+      std::lock_guard<std::mutex> guard{mx_};
+      last_ = now;
+      last_cpu_ = cpu;
+      done_ = true;
+      cv_.notify_all();
+    }
+  }
+
+  bool wait(std::chrono::seconds timeout) {
+    std::unique_lock<std::mutex> lock{mx_};
+    return cv_.wait_for(lock, timeout, [&] { return done_; });
+  }
+
+  /// Valid once wait() returned true.
+  clock_type::time_point first() const {
+    return first_;
+  }
+  clock_type::time_point last() const {
+    return last_;
+  }
+  const cpu_sample& first_cpu() const {
+    return first_cpu_;
+  }
+  const cpu_sample& last_cpu() const {
+    return last_cpu_;
+  }
+  int64_t count() const {
+    return count_.load(std::memory_order_relaxed);
+  }
+  int64_t anomalies() const {
+    return anomalies_.load(std::memory_order_relaxed);
+  }
+
+private:
+  static constexpr int32_t max_partitions = 1024;
+  const int64_t n_;
+  std::vector<int64_t> next_;
+  std::atomic<int64_t> count_{0};
+  std::atomic<int64_t> anomalies_{0};
+  clock_type::time_point first_{};
+  clock_type::time_point last_{};
+  cpu_sample first_cpu_;
+  cpu_sample last_cpu_;
+  std::mutex mx_;
+  std::condition_variable cv_;
+  bool done_ = false;
+};
+
+void fill_consume_result(run_result& r, const consume_probe& probe, bool done,
+                         clock_type::time_point start, int64_t n) {
+  r.ok = probe.count();
+  r.failed = probe.anomalies();
+  if (!done) {
+    if (r.error.empty())
+      r.error = "only " + std::to_string(probe.count()) + " of " + std::to_string(n)
+                + " records within " + std::to_string(consume_timeout_s) + " s";
+    return;
+  }
+  r.seconds = seconds_between(probe.first(), probe.last());
+  fill_cpu(r, probe.first_cpu(), probe.last_cpu());
+  r.seconds_from_start = seconds_between(start, probe.last());
+}
+
+// -- actor plumbing ------------------------------------------------------------------------
+
+ka::message make_message(const std::string& topic, const std::string& payload) {
+  ka::message m;
+  m.topic = topic;
+  m.content = payload;
+  return m;
+}
+
+// One record through `send`, answered before anything is timed: connects, fetches the
+// topic's metadata and the idempotent producer id, as the raw path's warm-up does.
+bool warm_up(caf::scoped_actor& self, const ka::producer_actor& p, const run_spec& s,
+             run_result& r) {
+  self->request(p, reply_timeout, ka::send_atom_v,
+                make_message(s.topic, std::string(s.payload_bytes, 'w')))
+    .receive([](ka::delivery_report&) {},
+             [&](caf::error& err) { r.error = "warm-up record: " + ka::describe(err); });
+  return r.error.empty();
+}
+
+void stop_producer(caf::scoped_actor& self, ka::producer_actor& p, run_result& r) {
+  self->request(p, reply_timeout, ka::stop_atom_v)
+    .receive([](uint64_t) {},
+             [&](caf::error& err) {
+               if (r.error.empty())
+                 r.error = "stopping the producer: " + ka::describe(err);
+             });
+  p = nullptr;
+}
+
+run_result consume_actor(caf::actor_system& sys, const run_spec& s, const std::string& group,
+                         bool batch_handler) {
+  run_result r;
+  auto probe = std::make_shared<consume_probe>(s.count);
+  ka::subscription sub;
+  sub.topics = {s.topic};
+  sub.group = group;
+  if (batch_handler)
+    sub.on_batch = [probe](const ka::record_batch& b) -> caf::error {
+      b.for_each([&](const ka::record& rec) { probe->check(rec.partition(), rec.offset()); });
+      probe->add(static_cast<int64_t>(b.size()));
+      return caf::none;
+    };
+  else
+    sub.on_record = [probe](const ka::record& rec) -> caf::error {
+      probe->check(rec.partition(), rec.offset());
+      probe->add(1);
+      return caf::none;
+    };
+  auto start = clock_type::now();
+  auto spawned = ka::spawn_consumer(sys, *s.cfg, std::move(sub));
+  if (!spawned) {
+    r.error = "spawn_consumer: " + ka::describe(spawned.error());
+    return r;
+  }
+  ka::consumer_actor consumer = std::move(*spawned);
+  bool done = probe->wait(std::chrono::seconds{consume_timeout_s});
+  fill_consume_result(r, *probe, done, start, s.count);
+  caf::scoped_actor self{sys};
+  self->request(consumer, reply_timeout, ka::stop_atom_v)
+    .receive([](ka::consumer_status&) {},
+             [&](caf::error& err) {
+               if (r.error.empty())
+                 r.error = "stopping the consumer: " + ka::describe(err);
+             });
+  consumer = nullptr;
+  return r;
+}
+
+} // namespace
+
+// -- produce -------------------------------------------------------------------------------
+
+namespace {
+
+struct dr_counts {
+  int64_t ok = 0;
+  int64_t failed = 0;
+  std::string first_error;
+};
+
+void count_delivery(rd_kafka_t*, const rd_kafka_message_t* m, void* opaque) {
+  auto c = static_cast<dr_counts*>(opaque);
+  if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+    ++c->ok;
+  } else if (c->failed++ == 0) {
+    c->first_error = err_text(m->err);
+  }
+}
+
+} // namespace
+
+run_result produce_raw(const run_spec& s) {
+  run_result r;
+  dr_counts counts;
+  auto rk = new_client(RD_KAFKA_PRODUCER, s.cfg->producer_config(), *s.cfg, &r.error,
+                       [&](rd_kafka_conf_t* conf) {
+                         rd_kafka_conf_set_dr_msg_cb(conf, &count_delivery);
+                         rd_kafka_conf_set_opaque(conf, &counts);
+                       });
+  if (!rk)
+    return r;
+  std::string payload(s.payload_bytes, 'x');
+  auto produce_one = [&](std::string& value) {
+    for (;;) {
+      auto err = rd_kafka_producev(rk.get(), RD_KAFKA_V_TOPIC(s.topic.c_str()),
+                                   RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                                   RD_KAFKA_V_VALUE(value.data(), value.size()),
+                                   RD_KAFKA_V_END);
+      if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL)
+        return err;
+      rd_kafka_poll(rk.get(), 100);
+    }
+  };
+  std::string warm(s.payload_bytes, 'w');
+  if (auto err = produce_one(warm)) {
+    r.error = "warm-up record: " + err_text(err);
+    return r;
+  }
+  rd_kafka_flush(rk.get(), 60000);
+  if (counts.ok != 1) {
+    r.error = "warm-up record not delivered: " + counts.first_error;
+    return r;
+  }
+  counts = dr_counts{};
+  auto cpu0 = cpu_sample::now();
+  auto t0 = clock_type::now();
+  for (int64_t i = 0; i < s.count; ++i) {
+    if (auto err = produce_one(payload)) {
+      r.error = "rd_kafka_producev: " + err_text(err);
+      break;
+    }
+    rd_kafka_poll(rk.get(), 0);
+  }
+  if (auto err = rd_kafka_flush(rk.get(), 120000); err && r.error.empty())
+    r.error = "rd_kafka_flush: " + err_text(err);
+  r.seconds = seconds_between(t0, clock_type::now());
+  fill_cpu(r, cpu0, cpu_sample::now());
+  r.ok = counts.ok;
+  r.failed = counts.failed;
+  if (counts.failed > 0 && r.error.empty())
+    r.error = std::to_string(counts.failed) + " deliveries failed, first: " + counts.first_error;
+  return r;
+}
+
+run_result produce_actor_batched(caf::actor_system& sys, const run_spec& s) {
+  run_result r;
+  auto spawned = ka::spawn_producer(sys, *s.cfg);
+  if (!spawned) {
+    r.error = "spawn_producer: " + ka::describe(spawned.error());
+    return r;
+  }
+  ka::producer_actor producer = std::move(*spawned);
+  caf::scoped_actor self{sys};
+  if (warm_up(self, producer, s, r)) {
+    std::string payload(s.payload_bytes, 'x');
+    int64_t sent = 0, answered = 0;
+    size_t outstanding = 0;
+    auto cpu0 = cpu_sample::now();
+    auto t0 = clock_type::now();
+    while (answered < s.count && r.error.empty()) {
+      while (outstanding < s.batches_in_flight && sent < s.count) {
+        auto k = std::min(static_cast<int64_t>(s.batch_size), s.count - sent);
+        ka::message_batch batch;
+        batch.reserve(static_cast<size_t>(k));
+        for (int64_t i = 0; i < k; ++i)
+          batch.push_back(make_message(s.topic, payload));
+        self->send(producer, ka::send_atom_v, std::move(batch));
+        sent += k;
+        ++outstanding;
+      }
+      self->receive(
+        [&](ka::batch_report& rep) {
+          --outstanding;
+          auto failed = static_cast<int64_t>(rep.failed());
+          answered += static_cast<int64_t>(rep.results.size());
+          r.failed += failed;
+          r.ok += static_cast<int64_t>(rep.results.size()) - failed;
+          if (failed > 0 && r.error.empty())
+            for (auto& d : rep.results)
+              if (!d.ok()) {
+                r.error = "delivery failed: " + d.error;
+                break;
+              }
+        },
+        [&](caf::error& err) { r.error = "send (batch): " + ka::describe(err); },
+        caf::after(reply_timeout) >> [&] { r.error = "no batch_report within 120 s"; });
+    }
+    r.seconds = seconds_between(t0, clock_type::now());
+    fill_cpu(r, cpu0, cpu_sample::now());
+  }
+  stop_producer(self, producer, r);
+  return r;
+}
+
+run_result produce_actor_single(caf::actor_system& sys, const run_spec& s) {
+  run_result r;
+  auto spawned = ka::spawn_producer(sys, *s.cfg);
+  if (!spawned) {
+    r.error = "spawn_producer: " + ka::describe(spawned.error());
+    return r;
+  }
+  ka::producer_actor producer = std::move(*spawned);
+  caf::scoped_actor self{sys};
+  if (warm_up(self, producer, s, r)) {
+    std::string payload(s.payload_bytes, 'x');
+    auto window = static_cast<int64_t>(s.window);
+    int64_t sent = 0, answered = 0;
+    auto cpu0 = cpu_sample::now();
+    auto t0 = clock_type::now();
+    while (answered < s.count && r.error.empty()) {
+      while (sent < s.count && sent - answered < window) {
+        self->send(producer, ka::send_atom_v, make_message(s.topic, payload));
+        ++sent;
+      }
+      self->receive(
+        [&](ka::delivery_report&) {
+          ++answered;
+          ++r.ok;
+        },
+        [&](caf::error& err) {
+          ++answered;
+          if (r.failed++ == 0)
+            r.error = "delivery failed: " + ka::describe(err);
+        },
+        caf::after(reply_timeout) >> [&] { r.error = "no delivery_report within 120 s"; });
+    }
+    r.seconds = seconds_between(t0, clock_type::now());
+    fill_cpu(r, cpu0, cpu_sample::now());
+  }
+  stop_producer(self, producer, r);
+  return r;
+}
+
+// -- consume -------------------------------------------------------------------------------
+
+run_result consume_raw(const run_spec& s, const std::string& group) {
+  run_result r;
+  consume_probe probe{s.count};
+  auto start = clock_type::now();
+  auto rk = new_client(RD_KAFKA_CONSUMER, s.cfg->consumer_config(group), *s.cfg, &r.error);
+  if (!rk)
+    return r;
+  rd_kafka_poll_set_consumer(rk.get());
+  auto topics = rd_kafka_topic_partition_list_new(1);
+  rd_kafka_topic_partition_list_add(topics, s.topic.c_str(), RD_KAFKA_PARTITION_UA);
+  auto err = rd_kafka_subscribe(rk.get(), topics);
+  rd_kafka_topic_partition_list_destroy(topics);
+  if (err) {
+    r.error = "rd_kafka_subscribe: " + err_text(err);
+    return r;
+  }
+  auto deadline = start + std::chrono::seconds{consume_timeout_s};
+  bool done = false;
+  while (!done) {
+    auto m = rd_kafka_consumer_poll(rk.get(), 100);
+    if (!m) {
+      if (clock_type::now() > deadline)
+        break;
+      continue;
+    }
+    if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+      probe.check(m->partition, m->offset);
+      probe.add(1);
+      done = probe.count() >= s.count;
+    }
+    rd_kafka_message_destroy(m);
+  }
+  fill_consume_result(r, probe, done, start, s.count);
+  rd_kafka_consumer_close(rk.get());
+  return r;
+}
+
+run_result consume_actor_batch(caf::actor_system& sys, const run_spec& spec,
+                               const std::string& group) {
+  return consume_actor(sys, spec, group, true);
+}
+
+run_result consume_actor_record(caf::actor_system& sys, const run_spec& spec,
+                                const std::string& group) {
+  return consume_actor(sys, spec, group, false);
+}
+
+// -- admin ---------------------------------------------------------------------------------
+
+std::string create_topic(const ka::kafka_config& cfg, const std::string& topic,
+                         int partitions) {
+  std::string error;
+  auto rk = new_client(RD_KAFKA_PRODUCER, cfg.admin_config(), cfg, &error);
+  if (!rk)
+    return error;
+  char errstr[512];
+  auto nt = rd_kafka_NewTopic_new(topic.c_str(), partitions, 1, errstr, sizeof(errstr));
+  if (!nt)
+    return std::string{"NewTopic: "} + errstr;
+  auto q = rd_kafka_queue_new(rk.get());
+  auto opts = rd_kafka_AdminOptions_new(rk.get(), RD_KAFKA_ADMIN_OP_CREATETOPICS);
+  rd_kafka_AdminOptions_set_operation_timeout(opts, 30000, errstr, sizeof(errstr));
+  rd_kafka_CreateTopics(rk.get(), &nt, 1, opts, q);
+  if (auto ev = await_admin(q, &error)) {
+    size_t n = 0;
+    auto res = rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(ev), &n);
+    if (n != 1)
+      error = "CreateTopics: " + std::to_string(n) + " results for one topic";
+    else if (auto e = rd_kafka_topic_result_error(res[0]))
+      error = "creating topic '" + topic + "': " + rd_kafka_err2name(e) + ": "
+              + (rd_kafka_topic_result_error_string(res[0])
+                   ? rd_kafka_topic_result_error_string(res[0])
+                   : "");
+    rd_kafka_event_destroy(ev);
+  }
+  rd_kafka_AdminOptions_destroy(opts);
+  rd_kafka_NewTopic_destroy(nt);
+  rd_kafka_queue_destroy(q);
+  if (!error.empty())
+    return error;
+  // The controller answered; wait until metadata shows every partition with a leader.
+  auto until = clock_type::now() + 30s;
+  while (ready_partitions(rk.get(), topic) != partitions) {
+    if (clock_type::now() > until)
+      return "topic '" + topic + "' created but not ready within 30 s";
+    std::this_thread::sleep_for(50ms);
+  }
+  return {};
+}
+
+std::string delete_topics(const ka::kafka_config& cfg, const std::vector<std::string>& topics) {
+  if (topics.empty())
+    return {};
+  std::string error;
+  auto rk = new_client(RD_KAFKA_PRODUCER, cfg.admin_config(), cfg, &error);
+  if (!rk)
+    return error;
+  std::vector<rd_kafka_DeleteTopic_t*> dts;
+  for (auto& t : topics)
+    dts.push_back(rd_kafka_DeleteTopic_new(t.c_str()));
+  auto q = rd_kafka_queue_new(rk.get());
+  rd_kafka_DeleteTopics(rk.get(), dts.data(), dts.size(), nullptr, q);
+  if (auto ev = await_admin(q, &error)) {
+    size_t n = 0;
+    auto res = rd_kafka_DeleteTopics_result_topics(rd_kafka_event_DeleteTopics_result(ev), &n);
+    for (size_t i = 0; i < n && error.empty(); ++i)
+      if (auto e = rd_kafka_topic_result_error(res[i]))
+        error = std::string{"deleting topic '"} + rd_kafka_topic_result_name(res[i])
+                + "': " + rd_kafka_err2name(e);
+    rd_kafka_event_destroy(ev);
+  }
+  rd_kafka_DeleteTopic_destroy_array(dts.data(), dts.size());
+  rd_kafka_queue_destroy(q);
+  return error;
+}
+
+int64_t records_in_topic(const ka::kafka_config& cfg, const std::string& topic,
+                         std::string* error) {
+  auto rk = new_client(RD_KAFKA_PRODUCER, cfg.admin_config(), cfg, error);
+  if (!rk)
+    return -1;
+  auto partitions = ready_partitions(rk.get(), topic);
+  if (partitions < 0) {
+    *error = "no metadata for topic '" + topic + "'";
+    return -1;
+  }
+  int64_t total = 0;
+  for (int32_t p = 0; p < partitions; ++p) {
+    int64_t lo = 0, hi = 0;
+    if (auto err = rd_kafka_query_watermark_offsets(rk.get(), topic.c_str(), p, &lo, &hi,
+                                                    10000)) {
+      *error = "watermarks of " + topic + "[" + std::to_string(p) + "]: " + err_text(err);
+      return -1;
+    }
+    total += hi - lo;
+  }
+  return total;
+}
+
+} // namespace kafka_bench

@@ -1,0 +1,70 @@
+#pragma once
+
+// The six measured paths of kafka_bench (produce and consume, raw librdkafka and through the
+// actor API) and the raw admin calls around them. Every path takes its librdkafka properties
+// from the same kafka_config, so raw and actor clients run with identical settings.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <caf/actor_system.hpp>
+
+#include "kafka_actors/config/kafka_config.hpp"
+
+namespace kafka_bench {
+
+/// What one measured run needs.
+struct run_spec {
+  const kafka_actors::kafka_config* cfg = nullptr;
+  std::string topic;
+  /// Records to produce or consume (produce paths also send one untimed warm-up record
+  /// first, so a produced topic holds count + 1).
+  int64_t count = 0;
+  size_t payload_bytes = 100;
+  /// Actor batched produce: records per request and requests outstanding.
+  size_t batch_size = 1000;
+  size_t batches_in_flight = 8;
+  /// Actor per-message produce: sends outstanding.
+  size_t window = 5000;
+};
+
+/// What one measured run saw.
+struct run_result {
+  /// Produce: first send of the N timed records to the last delivery report.
+  /// Consume: first record to the N-th.
+  double seconds = 0;
+  /// Consume only: subscribe (client creation) to the N-th record.
+  double seconds_from_start = 0;
+  /// Produce: delivery reports without error. Consume: records seen.
+  int64_t ok = 0;
+  /// Produce: failed delivery reports. Consume: offsets out of sequence (gaps, duplicates).
+  int64_t failed = 0;
+  /// CPU seconds this process (client, actors, librdkafka threads) spent over `seconds`.
+  double client_cpu = 0;
+  /// Share of all cores' time the machine (broker included) was busy over `seconds`, 0..1.
+  double machine_busy = 0;
+  /// Empty when the run worked; otherwise why it did not.
+  std::string error;
+};
+
+run_result produce_raw(const run_spec& spec);
+run_result produce_actor_batched(caf::actor_system& sys, const run_spec& spec);
+run_result produce_actor_single(caf::actor_system& sys, const run_spec& spec);
+
+run_result consume_raw(const run_spec& spec, const std::string& group);
+run_result consume_actor_batch(caf::actor_system& sys, const run_spec& spec,
+                               const std::string& group);
+run_result consume_actor_record(caf::actor_system& sys, const run_spec& spec,
+                                const std::string& group);
+
+/// Raw admin calls (rd_kafka_CreateTopics and friends). Return an error text, empty if fine.
+std::string create_topic(const kafka_actors::kafka_config& cfg, const std::string& topic,
+                         int partitions);
+std::string delete_topics(const kafka_actors::kafka_config& cfg,
+                          const std::vector<std::string>& topics);
+/// Sum over partitions of high watermark − low watermark: what the broker holds.
+int64_t records_in_topic(const kafka_actors::kafka_config& cfg, const std::string& topic,
+                         std::string* error);
+
+} // namespace kafka_bench
