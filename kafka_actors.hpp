@@ -3,6 +3,8 @@
 // Everything a kafka-actors user needs: models, config, the actors and their protocols.
 
 #include "kafka_actors/actors/admin.hpp"
+#include "kafka_actors/actors/circuit_breaker.hpp"
+#include "kafka_actors/actors/handler_lane.hpp"
 #include "kafka_actors/actors/consumer.hpp"
 #include "kafka_actors/actors/kafka_service.hpp"
 #include "kafka_actors/actors/producer.hpp"

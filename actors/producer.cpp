@@ -12,6 +12,7 @@
 #include <librdkafka/rdkafka.h>
 
 #include "kafka_actors/config/topic_config.hpp"
+#include "kafka_actors/runtime/breaker_state.hpp"
 #include "kafka_actors/runtime/credit.hpp"
 #include "kafka_actors/runtime/errors.hpp"
 #include "kafka_actors/runtime/queue_waker.hpp"
@@ -65,6 +66,7 @@ struct producer_state {
   queue_ptr main_queue;
   std::unique_ptr<queue_waker> waker;
   credit_window window{1, 1};
+  std::optional<breaker_state> breaker;
   size_t max_waiting = 0;
   std::deque<request_ctx*> waiting;
   std::unordered_set<request_ctx*> live;
@@ -104,6 +106,8 @@ struct producer_state {
     switch (err) {
       case -1:
         return errc::backpressure;
+      case -2:
+        return errc::circuit_open;
       case RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE:
         return errc::message_too_large;
       case RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC:
@@ -256,14 +260,41 @@ struct producer_state {
       ++self->stats.delivered;
     }
     self->window.give_back(1, m->len + m->key_len);
+    if (self->breaker) {
+      auto now = std::chrono::steady_clock::now();
+      if (!m->err)
+        self->breaker->on_success(now);
+      else if (is_broker_failure(m->err))
+        self->breaker->on_failure(now);
+    }
     if (--ctx->remaining == 0 && ctx->next >= ctx->report.results.size())
       self->finish(ctx);
+  }
+
+  // Failures that say the brokers, not the record, are the trouble.
+  static bool is_broker_failure(rd_kafka_resp_err_t err) {
+    switch (err) {
+      case RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE:
+      case RD_KAFKA_RESP_ERR_INVALID_MSG:
+      case RD_KAFKA_RESP_ERR_TOPIC_EXCEPTION:
+      case RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART:
+      case RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC:
+      case RD_KAFKA_RESP_ERR_RECORD_LIST_TOO_LARGE:
+        return false;
+      default:
+        return true;
+    }
   }
 
   static void on_error(rd_kafka_t*, int err, const char* reason, void* opaque) {
     auto self = static_cast<client_box*>(opaque)->state;
     if (!self)
       return;
+    auto code = static_cast<rd_kafka_resp_err_t>(err);
+    if (self->breaker
+        && (code == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN
+            || code == RD_KAFKA_RESP_ERR__AUTHENTICATION || code == RD_KAFKA_RESP_ERR__FATAL))
+      self->breaker->trip(std::chrono::steady_clock::now());
     self->stats.last_error = std::string{rd_kafka_err2name(static_cast<rd_kafka_resp_err_t>(err))}
                              + ": " + reason;
   }
@@ -294,6 +325,27 @@ caf::typed_response_promise<Report> accept(producer_pointer self, const message_
     rp.deliver(make_error(errc::stopped, "producer is stopping and takes no new records"));
     return rp;
   }
+  if (st.breaker && !st.breaker->allow(std::chrono::steady_clock::now())) {
+    ++st.stats.circuit_open_rejections;
+    auto why = "circuit open: " + st.stats.last_error + "; probing again in "
+               + std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                  st.breaker->reopens_at() - std::chrono::steady_clock::now())
+                                  .count())
+               + " ms";
+    if constexpr (std::is_same_v<Report, delivery_report>) {
+      rp.deliver(make_error(errc::circuit_open, why));
+    } else {
+      batch_report rep;
+      rep.results.resize(records.size());
+      for (size_t i = 0; i < records.size(); ++i) {
+        rep.results[i].topic = records[i].topic;
+        rep.results[i].error_code = -2;
+        rep.results[i].error = why;
+      }
+      rp.deliver(std::move(rep));
+    }
+    return rp;
+  }
   auto ctx = new request_ctx{rp, {}, 0, 0, {}, {}, 0};
   st.admit(ctx, records, may_wait);
   return rp;
@@ -301,13 +353,16 @@ caf::typed_response_promise<Report> accept(producer_pointer self, const message_
 
 producer_actor::behavior_type producer_impl(producer_pointer self,
                                             std::shared_ptr<client_box> box,
-                                            flow_config flow) {
+                                            flow_config flow,
+                                            std::optional<breaker_config> breaker) {
   auto& st = self->state;
   st.box = std::move(box);
   st.box->state = &st;
   st.window = credit_window{flow.producer_max_in_flight_messages,
                             flow.producer_max_in_flight_bytes};
   st.max_waiting = flow.producer_max_waiting_requests;
+  if (breaker)
+    st.breaker.emplace(*breaker);
   st.main_queue.reset(rd_kafka_queue_get_main(st.rk()));
   st.waker = std::make_unique<queue_waker>(self->address());
   st.waker->enable(st.main_queue.get());
@@ -345,6 +400,10 @@ producer_actor::behavior_type producer_impl(producer_pointer self,
       s.in_flight_messages = st.window.in_flight_messages();
       s.in_flight_bytes = st.window.in_flight_bytes();
       s.waiting_requests = st.waiting.size();
+      if (st.breaker) {
+        s.breaker = to_string(st.breaker->phase(std::chrono::steady_clock::now()));
+        s.breaker_opened = st.breaker->times_opened();
+      }
       return s;
     },
     [=](poll_atom) { serve(self); },
@@ -380,7 +439,7 @@ caf::expected<producer_actor> spawn_producer(caf::actor_system& sys,
   if (!client)
     return client.error();
   box->rk = std::move(*client);
-  return sys.spawn(producer_impl, std::move(box), cfg.flow);
+  return sys.spawn(producer_impl, std::move(box), cfg.flow, cfg.producer_breaker);
 }
 
 } // namespace kafka_actors

@@ -27,6 +27,10 @@ struct producer_status {
   uint64_t in_flight_bytes = 0;
   uint64_t waiting_requests = 0;
   uint64_t backpressure_rejections = 0;
+  uint64_t circuit_open_rejections = 0;
+  /// "closed", "open" or "half_open" with a breaker configured, else empty.
+  std::string breaker;
+  uint64_t breaker_opened = 0;
   std::string last_error;
 };
 
@@ -34,7 +38,8 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, producer_status& x) {
   return f(caf::meta::type_name("kafka_actors::producer_status"), x.delivered,
            x.failed, x.in_flight_messages, x.in_flight_bytes, x.waiting_requests,
-           x.backpressure_rejections, x.last_error);
+           x.backpressure_rejections, x.circuit_open_rejections, x.breaker,
+           x.breaker_opened, x.last_error);
 }
 
 using producer_actor = caf::typed_actor<
@@ -43,6 +48,7 @@ using producer_actor = caf::typed_actor<
   // Many records; replies once with one report per record, in order.
   caf::replies_to<send_atom, message_batch>::with<batch_report>,
   // As above, but fails with errc::backpressure instead of waiting for credit.
+  // With kafka_config::producer_breaker, requests fail with errc::circuit_open while open.
   caf::replies_to<try_send_atom, message_batch>::with<batch_report>,
   // Flushes everything in flight, then quits. Replies with the number of records flushed.
   caf::replies_to<stop_atom>::with<uint64_t>,

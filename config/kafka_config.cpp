@@ -146,6 +146,39 @@ caf::error read_flow(const boost::json::value& v, const std::string& source,
   return caf::none;
 }
 
+caf::error read_breaker(const boost::json::value& v, const std::string& key,
+                        const std::string& source, breaker_config& out) {
+  if (!v.is_object())
+    return config_error(source, "key '" + key + "' must be an object");
+  for (auto& [k, val] : v.as_object()) {
+    std::string name{k};
+    if (name == "failure.ratio") {
+      if (!val.is_number() || val.to_number<double>() <= 0 || val.to_number<double>() > 1)
+        return config_error(source, "key '" + key + ".failure.ratio' must be in (0, 1]");
+      out.failure_ratio = val.to_number<double>();
+      continue;
+    }
+    auto n = read_count(val, key + "." + name, source);
+    if (!n)
+      return n.error();
+    if (name == "consecutive.failures")
+      out.consecutive_failures = *n;
+    else if (name == "window")
+      out.window = *n;
+    else if (name == "open.ms")
+      out.open_for = std::chrono::milliseconds{*n};
+    else if (name == "probes")
+      out.probes = *n;
+    else
+      return config_error(source, "unknown key '" + key + "." + name
+                                    + "' (known: consecutive.failures, failure.ratio, "
+                                      "window, open.ms, probes)");
+  }
+  if (out.consecutive_failures == 0 || out.window == 0 || out.probes == 0)
+    return config_error(source, "key '" + key + "': counts must be greater than 0");
+  return caf::none;
+}
+
 void merge(properties& into, const properties& from) {
   for (auto& [k, v] : from)
     into[k] = v;
@@ -225,11 +258,14 @@ caf::expected<kafka_config> kafka_config::from_json(const std::string& text,
       err = read_properties(v, key, source, cfg.security);
     } else if (key == "flow") {
       err = read_flow(v, source, cfg.flow);
+    } else if (key == "producer.breaker") {
+      cfg.producer_breaker.emplace();
+      err = read_breaker(v, key, source, *cfg.producer_breaker);
     } else {
       return config_error(source, "unknown key '" + key
                                     + "' (known: bootstrap.servers, embedded.brokers, "
                                       "connect.timeout.ms, client, producer, consumer, "
-                                      "security, flow)");
+                                      "security, flow, producer.breaker)");
     }
     if (err)
       return err;

@@ -8,11 +8,14 @@
 #include <cstddef>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include <caf/error.hpp>
 #include <caf/expected.hpp>
+
+#include "kafka_actors/runtime/breaker_state.hpp"
 
 namespace kafka_actors {
 
@@ -51,6 +54,9 @@ struct kafka_config {
   /// security.protocol, ssl.*, sasl.*: applied to every client.
   properties security;
   flow_config flow;
+  /// When set, producers fail fast with errc::circuit_open while the brokers are failing
+  /// (JSON "producer.breaker": consecutive.failures, failure.ratio, window, open.ms, probes).
+  std::optional<breaker_config> producer_breaker;
   /// How long to wait for the first broker answer before reporting it unreachable.
   std::chrono::milliseconds connect_timeout{10000};
 

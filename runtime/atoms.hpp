@@ -24,7 +24,9 @@ KAFKA_ACTORS_ATOM(subscribe, "subscribe")
 KAFKA_ACTORS_ATOM(create_topic, "mk_topic")
 KAFKA_ACTORS_ATOM(ping, "ping")           // is a broker reachable?
 KAFKA_ACTORS_ATOM(restart, "restart")
-KAFKA_ACTORS_ATOM(lag, "lag")             // committed vs end offsets of a group
+KAFKA_ACTORS_ATOM(lag, "lag")
+KAFKA_ACTORS_ATOM(allow, "allow")         // may a call to the guarded dependency go now?
+KAFKA_ACTORS_ATOM(outcome, "outcome")     // how a call went             // committed vs end offsets of a group
 
 #undef KAFKA_ACTORS_ATOM
 

@@ -81,6 +81,11 @@ void breaker_state::on_failure(time_point now) {
   }
 }
 
+void breaker_state::trip(time_point now) {
+  if (phase(now) != breaker_phase::open)
+    open(now);
+}
+
 void breaker_state::open(time_point now) {
   phase_ = breaker_phase::open;
   opened_at_ = now;

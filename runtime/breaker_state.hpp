@@ -42,6 +42,8 @@ public:
 
   void on_success(time_point now);
   void on_failure(time_point now);
+  /// Opens at once, whatever the counts (e.g. every broker is down).
+  void trip(time_point now);
 
   breaker_phase phase(time_point now);
 

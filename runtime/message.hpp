@@ -55,7 +55,8 @@ struct delivery_report {
   int32_t partition = -1;
   int64_t offset = -1;
   int64_t timestamp = -1;
-  /// librdkafka's rd_kafka_resp_err_t; 0 means delivered.
+  /// librdkafka's rd_kafka_resp_err_t; 0 means delivered. Two codes are ours: -1 refused
+  /// for backpressure, -2 refused because the circuit breaker is open.
   int32_t error_code = 0;
   std::string error;
 

@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "kafka_actors/actors/admin.hpp"
+#include "kafka_actors/actors/circuit_breaker.hpp"
 #include "kafka_actors/actors/consumer.hpp"
 #include "kafka_actors/actors/kafka_service.hpp"
 #include "kafka_actors/actors/producer.hpp"
@@ -21,6 +22,7 @@ actor_system_config::actor_system_config() {
   add_message_type<producer_status>("kafka_actors::producer_status");
   add_message_type<consumer_status>("kafka_actors::consumer_status");
   add_message_type<service_status>("kafka_actors::service_status");
+  add_message_type<breaker_status>("kafka_actors::breaker_status");
   add_message_type<producer_actor>("kafka_actors::producer_actor");
   add_message_type<consumer_actor>("kafka_actors::consumer_actor");
   add_message_type<kafka_service_actor>("kafka_actors::kafka_service_actor");

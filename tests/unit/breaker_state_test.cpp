@@ -63,3 +63,12 @@ TEST(breaker_state, failed_probe_reopens_for_a_full_period) {
   EXPECT_EQ(b.phase(t0 + 1100ms), breaker_phase::half_open);
   EXPECT_EQ(b.times_opened(), 2u);
 }
+
+TEST(breaker_state, trip_opens_at_once_and_only_once) {
+  breaker_state b{breaker_config{100, 1.0, 100, 500ms, 1}};
+  b.trip(t0);
+  b.trip(t0 + 10ms);
+  EXPECT_EQ(b.phase(t0 + 10ms), breaker_phase::open);
+  EXPECT_EQ(b.times_opened(), 1u);
+  EXPECT_EQ(b.reopens_at(), t0 + 500ms);
+}
