@@ -155,7 +155,7 @@ kafka_service_actor::behavior_type service_impl(service_pointer self,
         return;
       st.last_failure = "producer: " + describe(dm.reason);
       // The next send gets a fresh producer.
-      if (auto p = spawn_producer(self->system(), st.cfg)) {
+      if (auto p = spawn_producer_group(self->system(), st.cfg, st.cfg.flow.producer_shards)) {
         st.producer = *p;
         self->monitor(st.producer);
       }
@@ -363,7 +363,7 @@ spawn_kafka_service(caf::actor_system& sys, kafka_config cfg,
     // rebalance waits for it: keep that wait short unless the user chose otherwise.
     cfg.consumer.emplace("session.timeout.ms", "6000");
   }
-  auto producer = spawn_producer(sys, cfg);
+  auto producer = spawn_producer_group(sys, cfg, cfg.flow.producer_shards);
   if (!producer)
     return producer.error();
   auto admin = spawn_admin(sys, cfg, cluster);

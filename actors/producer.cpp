@@ -13,9 +13,9 @@
 
 #include "kafka_actors/config/topic_config.hpp"
 #include "kafka_actors/runtime/breaker_state.hpp"
+#include "kafka_actors/runtime/client_pool.hpp"
 #include "kafka_actors/runtime/credit.hpp"
 #include "kafka_actors/runtime/errors.hpp"
-#include "kafka_actors/runtime/queue_waker.hpp"
 #include "kafka_actors/runtime/rdkafka_handles.hpp"
 
 namespace kafka_actors {
@@ -24,19 +24,12 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// The librdkafka handle travels into the actor wrapped: spawn() cannot take incomplete types.
-// It is also librdkafka's opaque: callbacks find the actor's state through it.
-struct producer_state;
-struct client_box {
-  client_ptr rk;
-  size_t max_message_bytes = 1000000;
-  producer_state* state = nullptr;
-};
-
 // One request in progress: the records not yet handed to librdkafka (only kept when the
 // request had to wait), the reports so far, and whom to answer.
 struct request_ctx {
+  // The record's librdkafka opaque; the pump reads `owner` to route its report.
   struct slot {
+    const delivery_owner* owner;
     request_ctx* ctx;
     size_t index;
   };
@@ -50,11 +43,11 @@ struct request_ctx {
   std::vector<slot> slots;
   size_t remaining = 0; // records without a final report yet
 
-  void init(size_t n) {
+  void init(size_t n, const delivery_owner* owner) {
     report.results.resize(n);
     slots.resize(n);
     for (size_t i = 0; i < n; ++i)
-      slots[i] = slot{this, i};
+      slots[i] = slot{owner, this, i};
     remaining = n;
   }
 };
@@ -62,9 +55,9 @@ struct request_ctx {
 struct producer_state {
   static inline const char* name = "kafka-producer";
 
-  std::shared_ptr<client_box> box;
-  queue_ptr main_queue;
-  std::unique_ptr<queue_waker> waker;
+  std::shared_ptr<shared_producer_client> client;
+  const delivery_owner* owner = nullptr;
+  caf::actor_addr self_addr;
   credit_window window{1, 1};
   std::optional<breaker_state> breaker;
   size_t max_waiting = 0;
@@ -76,16 +69,14 @@ struct producer_state {
   std::vector<caf::typed_response_promise<uint64_t>> stop_promises;
 
   ~producer_state() {
-    if (waker && main_queue)
-      waker->disable(main_queue.get());
-    main_queue.reset();
+    if (client)
+      client->unregister_owner(self_addr);
     for (auto ctx : live)
       delete ctx;
-    // box (and the rd_kafka_t) dies last, after the queue it owns.
   }
 
   rd_kafka_t* rk() const {
-    return box->rk.get();
+    return client->handle();
   }
 
   void finish(request_ctx* ctx) {
@@ -141,11 +132,11 @@ struct producer_state {
       return false;
     }
     auto size = m.wire_size();
-    if (size > box->max_message_bytes) {
+    if (size > client->max_message_bytes()) {
       fail_record(ctx, i, m, RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE,
                   "record " + std::to_string(i) + " for topic '" + m.topic + "' has "
                     + std::to_string(size) + " bytes, message.max.bytes is "
-                    + std::to_string(box->max_message_bytes));
+                    + std::to_string(client->max_message_bytes()));
       return false;
     }
     return true;
@@ -176,6 +167,7 @@ struct producer_state {
       RD_KAFKA_V_OPAQUE(&ctx->slots[i]), RD_KAFKA_V_END);
     if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
       window.take(1, bytes);
+      ctx->report.results[i].topic = m.topic;
       return outcome::done;
     }
     if (hdrs)
@@ -200,7 +192,7 @@ struct producer_state {
   // Takes a new request. Returns false if it was refused with backpressure.
   bool admit(request_ctx* ctx, const message_batch& records, bool may_wait) {
     live.insert(ctx);
-    ctx->init(records.size());
+    ctx->init(records.size(), owner);
     // Earlier waiters go first: a new request only bypasses an empty queue.
     if (waiting.empty() && produce_from(ctx, records, 0) == outcome::done) {
       if (ctx->remaining == 0)
@@ -240,35 +232,34 @@ struct producer_state {
     }
   }
 
-  // librdkafka's delivery report callback, run inside rd_kafka_poll on the actor's thread.
-  static void on_delivery(rd_kafka_t*, const rd_kafka_message_t* m, void* opaque) {
-    auto self = static_cast<client_box*>(opaque)->state;
-    auto slot = static_cast<request_ctx::slot*>(m->_private);
+  // Applies one delivery report the pump forwarded.
+  void on_delivery(const delivery_entry& e) {
+    auto slot = static_cast<request_ctx::slot*>(e.slot);
     auto ctx = slot->ctx;
     auto& r = ctx->report.results[slot->index];
-    r.topic = rd_kafka_topic_name(m->rkt);
-    r.partition = m->partition;
-    r.offset = m->offset;
-    r.timestamp = rd_kafka_message_timestamp(m, nullptr);
-    r.error_code = m->err;
-    if (m->err) {
+    r.partition = e.partition;
+    r.offset = e.offset;
+    r.timestamp = e.timestamp;
+    r.error_code = e.error_code;
+    if (e.error_code) {
+      auto err = static_cast<rd_kafka_resp_err_t>(e.error_code);
       r.error = "record " + std::to_string(slot->index) + " for topic '" + r.topic
-                + "': " + rd_error_text(m->err);
-      self->stats.last_error = r.error;
-      ++self->stats.failed;
+                + "': " + rd_error_text(err);
+      stats.last_error = r.error;
+      ++stats.failed;
     } else {
-      ++self->stats.delivered;
+      ++stats.delivered;
     }
-    self->window.give_back(1, m->len + m->key_len);
-    if (self->breaker) {
+    window.give_back(1, e.bytes);
+    if (breaker) {
       auto now = std::chrono::steady_clock::now();
-      if (!m->err)
-        self->breaker->on_success(now);
-      else if (is_broker_failure(m->err))
-        self->breaker->on_failure(now);
+      if (!e.error_code)
+        breaker->on_success(now);
+      else if (is_broker_failure(static_cast<rd_kafka_resp_err_t>(e.error_code)))
+        breaker->on_failure(now);
     }
     if (--ctx->remaining == 0 && ctx->next >= ctx->report.results.size())
-      self->finish(ctx);
+      finish(ctx);
   }
 
   // Failures that say the brokers, not the record, are the trouble.
@@ -286,29 +277,24 @@ struct producer_state {
     }
   }
 
-  static void on_error(rd_kafka_t*, int err, const char* reason, void* opaque) {
-    auto self = static_cast<client_box*>(opaque)->state;
-    if (!self)
-      return;
+  // A client-wide error event, forwarded by the pump.
+  void on_error(int32_t err, const std::string& reason) {
     auto code = static_cast<rd_kafka_resp_err_t>(err);
-    if (self->breaker
+    stats.last_error = std::string{rd_kafka_err2name(code)} + ": " + reason;
+    if (breaker
         && (code == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN
             || code == RD_KAFKA_RESP_ERR__AUTHENTICATION || code == RD_KAFKA_RESP_ERR__FATAL))
-      self->breaker->trip(std::chrono::steady_clock::now());
-    self->stats.last_error = std::string{rd_kafka_err2name(static_cast<rd_kafka_resp_err_t>(err))}
-                             + ": " + reason;
+      breaker->trip(std::chrono::steady_clock::now());
   }
 };
 
 using producer_pointer = producer_actor::stateful_pointer<producer_state>;
 
-// Serves librdkafka's main queue: delivery reports and errors, then whatever waited.
+// Produces what waited for credit; ends a flush once this producer's records all reported.
 void serve(producer_pointer self) {
   auto& st = self->state;
-  st.waker->clear();
-  rd_kafka_poll(st.rk(), 0);
   st.drain_waiting();
-  if (st.stopping && st.waiting.empty() && rd_kafka_outq_len(st.rk()) == 0) {
+  if (st.stopping && st.waiting.empty() && st.window.in_flight_messages() == 0) {
     for (auto& p : st.stop_promises)
       p.deliver(st.flushed_at_stop);
     st.stop_promises.clear();
@@ -352,22 +338,18 @@ caf::typed_response_promise<Report> accept(producer_pointer self, const message_
 }
 
 producer_actor::behavior_type producer_impl(producer_pointer self,
-                                            std::shared_ptr<client_box> box,
+                                            std::shared_ptr<shared_producer_client> client,
                                             flow_config flow,
                                             std::optional<breaker_config> breaker) {
   auto& st = self->state;
-  st.box = std::move(box);
-  st.box->state = &st;
+  st.client = std::move(client);
+  st.self_addr = self->address();
+  st.owner = st.client->register_owner(st.self_addr);
   st.window = credit_window{flow.producer_max_in_flight_messages,
                             flow.producer_max_in_flight_bytes};
   st.max_waiting = flow.producer_max_waiting_requests;
   if (breaker)
     st.breaker.emplace(*breaker);
-  st.main_queue.reset(rd_kafka_queue_get_main(st.rk()));
-  st.waker = std::make_unique<queue_waker>(self->address());
-  st.waker->enable(st.main_queue.get());
-  // Reports that arrived before the callback was installed would never signal.
-  self->send(self, poll_atom_v);
   return {
     [=](send_atom, const message& m) -> caf::typed_response_promise<delivery_report> {
       return accept<delivery_report>(self, message_batch{m}, true);
@@ -387,8 +369,7 @@ producer_actor::behavior_type producer_impl(producer_pointer self,
         st.flushed_at_stop = st.window.in_flight_messages();
         for (auto ctx : st.waiting)
           st.flushed_at_stop += ctx->parked.size();
-        // Delivery reports wake us, but a flush must also end when nothing is left to report.
-        self->delayed_send(self, 20ms, tick_atom_v);
+
       }
       st.stop_promises.push_back(rp);
       serve(self);
@@ -406,11 +387,14 @@ producer_actor::behavior_type producer_impl(producer_pointer self,
       }
       return s;
     },
-    [=](poll_atom) { serve(self); },
-    [=](tick_atom) {
+    [=](const delivery_batch& batch) {
+      auto& st = self->state;
+      for (auto& e : *batch)
+        st.on_delivery(e);
       serve(self);
-      if (self->state.stopping)
-        self->delayed_send(self, 20ms, tick_atom_v);
+    },
+    [=](fail_atom, int32_t err, const std::string& reason) {
+      self->state.on_error(err, reason);
     },
   };
 }
@@ -427,19 +411,10 @@ caf::expected<producer_actor> spawn_producer(caf::actor_system& sys,
   auto conf = make_conf(props);
   if (!conf)
     return conf.error();
-  auto box = std::make_shared<client_box>();
-  rd_kafka_conf_set_opaque(conf->get(), box.get());
-  rd_kafka_conf_set_dr_msg_cb(conf->get(), &producer_state::on_delivery);
-  rd_kafka_conf_set_error_cb(conf->get(), &producer_state::on_error);
-  char buf[64];
-  size_t len = sizeof(buf);
-  if (rd_kafka_conf_get(conf->get(), "message.max.bytes", buf, &len) == RD_KAFKA_CONF_OK)
-    box->max_message_bytes = std::stoull(buf);
-  auto client = make_client(RD_KAFKA_PRODUCER, std::move(*conf));
+  auto client = client_pool::instance().acquire(sys, props);
   if (!client)
     return client.error();
-  box->rk = std::move(*client);
-  return sys.spawn(producer_impl, std::move(box), cfg.flow, cfg.producer_breaker);
+  return sys.spawn(producer_impl, std::move(*client), cfg.flow, cfg.producer_breaker);
 }
 
 } // namespace kafka_actors

@@ -4,8 +4,9 @@
 // batches (`send` with a message_batch, the fast path); each request is answered once the
 // broker acknowledged every record in it. What the actor has handed to librdkafka is bounded
 // by flow_config's window; requests past it wait in a bounded queue (`send`) or fail at once
-// with errc::backpressure (`try_send`). Delivery reports wake the actor through a librdkafka
-// queue event callback, so no scheduler thread ever blocks.
+// with errc::backpressure (`try_send`). Producers with the same effective configuration share
+// one librdkafka handle (runtime/client_pool.hpp); its pump actor forwards delivery reports in
+// batches, woken by librdkafka's queue event callback, so no scheduler thread ever blocks.
 
 #include <cstdint>
 
@@ -16,6 +17,7 @@
 
 #include "kafka_actors/config/kafka_config.hpp"
 #include "kafka_actors/runtime/atoms.hpp"
+#include "kafka_actors/runtime/client_pool.hpp"
 #include "kafka_actors/runtime/message.hpp"
 
 namespace kafka_actors {
@@ -53,12 +55,18 @@ using producer_actor = caf::typed_actor<
   // Flushes everything in flight, then quits. Replies with the number of records flushed.
   caf::replies_to<stop_atom>::with<uint64_t>,
   caf::replies_to<status_atom>::with<producer_status>,
-  // Internal: librdkafka has delivery reports; a timer fired.
-  caf::reacts_to<poll_atom>, caf::reacts_to<tick_atom>>;
+  // Internal: delivery reports and client-wide errors from the shared client's pump.
+  caf::reacts_to<delivery_batch>, caf::reacts_to<fail_atom, int32_t, std::string>>;
 
 /// Spawns a producer for `cfg` (bootstrap must be set: embedded clusters are resolved by the
 /// caller). Fails if the configuration is rejected.
 caf::expected<producer_actor> spawn_producer(caf::actor_system& sys,
                                              const kafka_config& cfg);
+
+/// Spawns `shards` producers over one shared handle behind a router that speaks the same
+/// protocol: records with the same key always go through the same producer (so their order
+/// holds); a batch is split by shard and answered once, in the batch's order.
+caf::expected<producer_actor> spawn_producer_group(caf::actor_system& sys,
+                                                   const kafka_config& cfg, size_t shards);
 
 } // namespace kafka_actors

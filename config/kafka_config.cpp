@@ -129,6 +129,8 @@ caf::error read_flow(const boost::json::value& v, const std::string& source,
       flow.consumer_batch_size = *n;
     else if (key == "consumer.pause.grace.ms")
       flow.pause_grace = std::chrono::milliseconds{*n};
+    else if (key == "producer.shards")
+      flow.producer_shards = *n;
     else if (key == "drain.timeout.ms")
       flow.drain_timeout = std::chrono::milliseconds{*n};
     else
@@ -137,8 +139,10 @@ caf::error read_flow(const boost::json::value& v, const std::string& source,
                                       "producer.max.in.flight.bytes, "
                                       "producer.max.waiting.requests, "
                                       "consumer.max.in.flight, consumer.batch.size, "
-                                      "consumer.pause.grace.ms, drain.timeout.ms)");
+                                      "consumer.pause.grace.ms, producer.shards, drain.timeout.ms)");
   }
+  if (flow.producer_shards == 0 || flow.producer_shards > 64)
+    return config_error(source, "key 'flow.producer.shards' must be 1..64");
   if (flow.consumer_batch_size == 0 || flow.consumer_max_in_flight == 0
       || flow.producer_max_in_flight_messages == 0
       || flow.producer_max_in_flight_bytes == 0)

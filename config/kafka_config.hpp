@@ -36,6 +36,9 @@ struct flow_config {
   /// How long a consumer without credit keeps its partitions fetching before it pauses them:
   /// a pause drops prefetched data and a resume waits for the next fetch (DESIGN §2).
   std::chrono::milliseconds pause_grace{200};
+  /// Producer actors KafkaService runs over one shared librdkafka handle, records sharded
+  /// by key (requests without keys go round-robin).
+  size_t producer_shards = 1;
   /// How long `stop` waits for in-flight records to be acknowledged before it commits.
   std::chrono::milliseconds drain_timeout{10000};
 };

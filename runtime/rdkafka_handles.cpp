@@ -2,7 +2,24 @@
 
 #include "kafka_actors/runtime/errors.hpp"
 
+#include <atomic>
+
 namespace kafka_actors {
+
+namespace {
+
+std::atomic<int64_t> live_handles{0};
+
+} // namespace
+
+void rd_kafka_deleter::operator()(rd_kafka_t* p) const noexcept {
+  rd_kafka_destroy(p);
+  --live_handles;
+}
+
+int64_t live_client_handles() {
+  return live_handles.load();
+}
 
 caf::expected<conf_ptr> make_conf(const properties& props) {
   conf_ptr conf{rd_kafka_conf_new()};
@@ -25,6 +42,7 @@ caf::expected<client_ptr> make_client(rd_kafka_type_t type, conf_ptr conf) {
   if (!rk)
     return make_error(errc::invalid_config, errstr);
   conf.release(); // now owned by rk
+  ++live_handles;
   return client_ptr{rk};
 }
 

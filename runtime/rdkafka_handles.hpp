@@ -12,10 +12,9 @@
 
 namespace kafka_actors {
 
+/// Destroys the handle and keeps live_client_handles() right.
 struct rd_kafka_deleter {
-  void operator()(rd_kafka_t* p) const noexcept {
-    rd_kafka_destroy(p);
-  }
+  void operator()(rd_kafka_t* p) const noexcept;
 };
 struct rd_kafka_conf_deleter {
   void operator()(rd_kafka_conf_t* p) const noexcept {
