@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <unordered_map>
 
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
@@ -55,6 +56,15 @@ struct consumer_state {
   flow_config flow;
   offset_tracker tracker;
   credit_account credit;
+  // Bytes dispatched and not acknowledged, per batch and in all.
+  std::unordered_map<uint64_t, size_t> batch_bytes;
+  size_t in_flight_bytes = 0;
+
+  // Credit in records from the handler, bounded further by the byte window.
+  bool can_dispatch() const {
+    return !credit.exhausted()
+           && (in_flight_bytes == 0 || in_flight_bytes < flow.consumer_max_in_flight_bytes);
+  }
   handler_actor handler;
   bool own_handler = false;
   std::shared_ptr<lane_counters> lane;
@@ -110,6 +120,7 @@ struct consumer_state {
     s.stopping = ph != phase::running;
     s.credit = credit.available();
     s.in_flight_batches = tracker.pending();
+    s.in_flight_bytes = in_flight_bytes;
     if (lane) {
       s.handled = lane->handled;
       s.retried_in_place = lane->retried_in_place;
@@ -377,6 +388,11 @@ void dispatch(consumer_pointer self, std::vector<rd_kafka_message_t*>& batch) {
   }
   st.credit.spend(static_cast<int64_t>(batch.size()));
   st.stats.dispatched += batch.size();
+  size_t bytes = 0;
+  for (auto m : batch)
+    bytes += m->len + m->key_len;
+  st.batch_bytes[id] = bytes;
+  st.in_flight_bytes += bytes;
   auto ptr = std::make_shared<const record_batch>(id, std::move(batch));
   batch = {};
   self->send(st.handler, std::move(ptr), caf::actor_cast<consumer_actor>(self));
@@ -436,9 +452,9 @@ void serve(consumer_pointer self) {
   }
   auto batch_size = static_cast<int64_t>(st.flow.consumer_batch_size);
   for (int round = 0; round < max_rounds_per_turn; ++round) {
-    auto want = std::min(st.credit.available(), batch_size);
-    if (want <= 0)
+    if (!st.can_dispatch())
       break;
+    auto want = std::min(st.credit.available(), batch_size);
     std::vector<rd_kafka_message_t*> batch;
     batch.reserve(static_cast<size_t>(want));
     size_t from_held = std::min(st.held.size(), static_cast<size_t>(want));
@@ -484,7 +500,7 @@ void serve(consumer_pointer self) {
     if (empty)
       return;
   }
-  if (st.credit.exhausted()) {
+  if (!st.can_dispatch()) {
     // Starved: stop taking records; pause after the grace period (see tick).
     if (!st.starved) {
       st.starved = true;
@@ -500,7 +516,7 @@ void serve(consumer_pointer self) {
 void on_credit(consumer_pointer self, int64_t n) {
   auto& st = self->state;
   st.credit.grant(n);
-  if (st.ph != phase::running || st.credit.exhausted())
+  if (st.ph != phase::running || !st.can_dispatch())
     return;
   st.starved = false;
   if (st.paused) {
@@ -524,7 +540,7 @@ void on_tick(consumer_pointer self) {
   }
   switch (st.ph) {
     case phase::running:
-      if (st.starved && !st.paused && st.credit.exhausted()
+      if (st.starved && !st.paused && !st.can_dispatch()
           && now - st.starved_since >= st.flow.pause_grace) {
         st.paused = true;
         ++st.stats.pauses;
@@ -584,6 +600,11 @@ consumer_actor::behavior_type consumer_impl(consumer_pointer self,
       auto& st = self->state;
       std::vector<commit_position> positions;
       auto before = st.tracker.pending();
+      auto b = st.batch_bytes.find(id);
+      if (b != st.batch_bytes.end()) {
+        st.in_flight_bytes -= std::min(st.in_flight_bytes, b->second);
+        st.batch_bytes.erase(b);
+      }
       st.tracker.acked(id, positions);
       if (st.tracker.pending() == before)
         ++st.stats.fenced_acks;

@@ -125,6 +125,8 @@ caf::error read_flow(const boost::json::value& v, const std::string& source,
       flow.producer_max_waiting_requests = *n;
     else if (key == "consumer.max.in.flight")
       flow.consumer_max_in_flight = *n;
+    else if (key == "consumer.max.in.flight.bytes")
+      flow.consumer_max_in_flight_bytes = *n;
     else if (key == "consumer.batch.size")
       flow.consumer_batch_size = *n;
     else if (key == "consumer.pause.grace.ms")
@@ -138,12 +140,14 @@ caf::error read_flow(const boost::json::value& v, const std::string& source,
                                     + "' (known: producer.max.in.flight.messages, "
                                       "producer.max.in.flight.bytes, "
                                       "producer.max.waiting.requests, "
-                                      "consumer.max.in.flight, consumer.batch.size, "
+                                      "consumer.max.in.flight, consumer.max.in.flight.bytes, "
+                                      "consumer.batch.size, "
                                       "consumer.pause.grace.ms, producer.shards, drain.timeout.ms)");
   }
   if (flow.producer_shards == 0 || flow.producer_shards > 64)
     return config_error(source, "key 'flow.producer.shards' must be 1..64");
   if (flow.consumer_batch_size == 0 || flow.consumer_max_in_flight == 0
+      || flow.consumer_max_in_flight_bytes == 0
       || flow.producer_max_in_flight_messages == 0
       || flow.producer_max_in_flight_bytes == 0)
     return config_error(source, "flow bounds must be greater than 0");

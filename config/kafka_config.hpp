@@ -31,6 +31,9 @@ struct flow_config {
   size_t producer_max_waiting_requests = 100000;
   /// Records a consumer dispatches to its handler before it needs more credit.
   size_t consumer_max_in_flight = 4000;
+  /// Payload + key bytes a consumer has dispatched and not seen acknowledged; past it the
+  /// consumer waits as if out of credit (one batch may exceed it when nothing is in flight).
+  size_t consumer_max_in_flight_bytes = 64u * 1024 * 1024;
   /// Records per actor message from consumer to handler.
   size_t consumer_batch_size = 500;
   /// How long a consumer without credit keeps its partitions fetching before it pauses them:

@@ -136,3 +136,36 @@ TEST_F(consumer_test, failing_handler_is_restarted_and_the_record_redelivered) {
   EXPECT_NE(st.last_failure.find(topic + "[0]@42"), std::string::npos) << st.last_failure;
   EXPECT_NE(st.last_failure.find("transient failure"), std::string::npos);
 }
+
+TEST_F(consumer_test, byte_bound_limits_what_is_in_flight_regardless_of_credit) {
+  cfg.flow.consumer_max_in_flight = 1000; // plenty of record credit...
+  cfg.flow.consumer_max_in_flight_bytes = 1000; // ...but ~10 records of 100 B
+  cfg.flow.consumer_batch_size = 5;
+  cfg.flow.pause_grace = std::chrono::milliseconds{50};
+  start();
+  auto topic = unique_topic("bytes");
+  ASSERT_FALSE(create_topic(topic_config{topic, 1, 1, {}}));
+  message_batch records;
+  for (int i = 0; i < 200; ++i)
+    records.push_back(message{topic, std::to_string(i) + std::string(100, 'x')});
+  ASSERT_EQ(send(records), 0u);
+  collector got;
+  gate slow;
+  open_on_exit slow_guard{slow};
+  subscription sub{{topic}, "bytes-group"};
+  sub.on_record = [&](const record& r) -> caf::error {
+    slow.pass();
+    got.add(r);
+    return caf::none;
+  };
+  auto id = subscribe(std::move(sub));
+  ASSERT_TRUE(id);
+  ASSERT_TRUE(await([&] { return status().consumers[*id].paused; }));
+  auto s = status().consumers[*id];
+  EXPECT_LE(s.in_flight_bytes, 1000u + 5 * 104u) << "one batch may pass the bound, no more";
+  EXPECT_LE(s.dispatched, 15u);
+  EXPECT_GT(s.credit, 900); // it was the bytes, not the record credit, that stopped it
+  slow.open();
+  ASSERT_TRUE(got.wait_for(200));
+  EXPECT_EQ(got.duplicates(), 0u);
+}
