@@ -2,7 +2,7 @@
 
 #include <atomic>
 
-#include "support/service_fixture.hpp"
+#include "support/scenarios.hpp"
 
 using namespace kafka_actors;
 using namespace kafka_actors::test;
@@ -10,7 +10,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-class breaker_test : public service_fixture {};
+class breaker_test : public scenario_fixture {};
 
 } // namespace
 
@@ -59,45 +59,7 @@ TEST_F(breaker_test, producer_breaker_opens_when_brokers_go_down_and_closes_afte
 }
 
 TEST_F(breaker_test, handler_dependency_down_pauses_partitions_then_probes_without_loss) {
-  cfg.flow.consumer_max_in_flight = 100;
-  cfg.flow.consumer_batch_size = 20;
-  cfg.flow.pause_grace = 50ms;
+  configure_dependency_breaker();
   start();
-  auto topic = unique_topic("dep");
-  ASSERT_FALSE(create_topic(topic_config{topic, 2, 1, {}}));
-  ASSERT_EQ(send(numbered(topic, "d", 0, 1000)), 0u);
-  std::atomic<bool> dependency_up{true};
-  std::atomic<int> calls_while_down{0};
-  collector got;
-  subscription sub{{topic}, "dep-group"};
-  sub.breaker = breaker_config{5, 1.0, 20, 300ms, 2};
-  std::atomic<bool> went_down{false};
-  sub.on_record = [&](const record& r) -> caf::error {
-    // The dependency fails after the first 100 records, until the test brings it back.
-    if (got.distinct() == 100 && !went_down.exchange(true))
-      dependency_up = false;
-    if (!dependency_up) {
-      ++calls_while_down;
-      return make_error(errc::handler_failed, "database unavailable");
-    }
-    got.add(r);
-    return caf::none;
-  };
-  auto id = subscribe(std::move(sub));
-  ASSERT_TRUE(id);
-  // The breaker opens; the lane stops returning credit and the consumer pauses.
-  ASSERT_TRUE(await([&] {
-    auto s = status().consumers[*id];
-    return s.breaker == "open" && s.paused;
-  }));
-  // While open, the handler is only probed now and then, not called in a loop.
-  auto before = calls_while_down.load();
-  ASSERT_TRUE(await([&] { return status().consumers[*id].breaker_opened >= 2; }));
-  EXPECT_LE(calls_while_down.load() - before, 10);
-  dependency_up = true;
-  ASSERT_TRUE(got.wait_for(1000));
-  EXPECT_EQ(got.distinct(), 1000u);
-  EXPECT_EQ(got.duplicates(), 0u);
-  ASSERT_TRUE(await([&] { return status().consumers[*id].breaker == "closed"; }));
-  EXPECT_GE(status().consumers[*id].resumes, 1u);
+  run_dependency_breaker();
 }

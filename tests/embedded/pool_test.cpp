@@ -1,7 +1,7 @@
 // Shared librdkafka handles: counted, shared by equal configurations, released by the last
 // user, and flushed on stop without losing a delivery report.
 
-#include "support/service_fixture.hpp"
+#include "support/scenarios.hpp"
 
 using namespace kafka_actors;
 using namespace kafka_actors::test;
@@ -9,7 +9,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-class pool_test : public service_fixture {
+class pool_test : public scenario_fixture {
 protected:
   uint64_t stop(const producer_actor& p) {
     uint64_t flushed = 0;
@@ -93,27 +93,6 @@ TEST_F(pool_test, sharded_producers_share_a_handle_and_keep_per_key_order) {
   auto before = live_client_handles();
   start();
   // The service's four producers hold one handle (the admin and the cluster host have theirs).
-  auto handles = live_client_handles() - before;
-  EXPECT_EQ(handles, 3); // embedded cluster host + admin + one shared producer handle
-  auto topic = unique_topic("shards");
-  ASSERT_FALSE(create_topic(topic_config{topic, 3, 1, {}}));
-  message_batch records;
-  for (int i = 0; i < 4000; ++i)
-    records.push_back(message{topic, std::to_string(i), {}, "key-" + std::to_string(i % 40)});
-  batch_report rep;
-  (*self)->request(service, call_timeout, send_atom_v, records)
-    .receive([&](batch_report& r) { rep = std::move(r); },
-             [&](caf::error& err) { FAIL() << describe(err); });
-  ASSERT_EQ(rep.results.size(), 4000u);
-  EXPECT_EQ(rep.failed(), 0u);
-  // Reports come back in the batch's order, and per key offsets rise with the send order.
-  std::map<std::string, int64_t> last;
-  for (size_t i = 0; i < records.size(); ++i) {
-    EXPECT_EQ(rep.results[i].topic, topic);
-    auto& prev = last[records[i].key];
-    EXPECT_GT(rep.results[i].offset, prev == 0 ? -1 : prev) << records[i].key;
-    prev = rep.results[i].offset;
-  }
-  auto st = status();
-  EXPECT_EQ(st.producer.delivered, 4000u);
+  EXPECT_EQ(live_client_handles() - before, 3); // cluster host + admin + one shared handle
+  run_sharded_order();
 }

@@ -1,6 +1,8 @@
 // Against a real Apache Kafka broker: $KAFKA_ACTORS_BOOTSTRAP (set by `scripts/kafka run`).
 
 #include "support/gate.hpp"
+#include "support/poison_fixture.hpp"
+#include "support/scenarios.hpp"
 #include "support/service_fixture.hpp"
 
 using namespace kafka_actors;
@@ -141,4 +143,39 @@ TEST_P(handover_test, consumer_leaving_mid_stream_hands_over_without_loss) {
   }
   // Redelivery is bounded by what was in flight when A left (at-least-once).
   EXPECT_LE(all.duplicates(), cfg.flow.consumer_max_in_flight);
+}
+
+class real_poison_test : public poison_fixture {};
+
+TEST_F(real_poison_test, one_percent_poison_is_retried_as_configured_then_dead_lettered) {
+  auto env = std::getenv("KAFKA_ACTORS_BOOTSTRAP");
+  if (!env || !*env)
+    GTEST_SKIP() << "no real broker: run under scripts/kafka run -- ctest";
+  start(env);
+  run_poison_scenario();
+}
+
+class real_scenario_test : public scenario_fixture {
+protected:
+  void SetUp() override {
+    auto env = std::getenv("KAFKA_ACTORS_BOOTSTRAP");
+    if (!env || !*env)
+      GTEST_SKIP() << "no real broker: run under scripts/kafka run -- ctest";
+    bootstrap = env;
+  }
+  std::string bootstrap;
+};
+
+TEST_F(real_scenario_test, handler_dependency_down_pauses_partitions_then_probes_without_loss) {
+  configure_dependency_breaker();
+  start(bootstrap);
+  run_dependency_breaker();
+}
+
+TEST_F(real_scenario_test, sharded_producers_share_a_handle_and_keep_per_key_order) {
+  cfg.flow.producer_shards = 4;
+  auto before = live_client_handles();
+  start(bootstrap);
+  EXPECT_EQ(live_client_handles() - before, 2); // admin + one shared producer handle
+  run_sharded_order();
 }
