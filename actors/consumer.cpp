@@ -403,8 +403,11 @@ void finish_close(consumer_pointer self) {
   for (auto& p : st.stop_promises)
     p.deliver(st.final_status);
   st.stop_promises.clear();
-  if (st.own_handler)
+  if (st.own_handler) {
+    if (st.lane)
+      st.lane->cancelled = true;
     self->send_exit(st.handler, caf::exit_reason::user_shutdown);
+  }
   st.handler = nullptr;
   self->quit(st.exit_reason);
 }

@@ -38,7 +38,7 @@ caf::error call_handler(const record_handler& on_record, const record& r) {
 }
 
 caf::error run_handler(const record_batch& batch, const record_handler& on_record,
-                       const batch_handler& on_batch) {
+                       const batch_handler& on_batch, const std::atomic<bool>* cancelled) {
   if (on_batch) {
     caf::error err;
     try {
@@ -55,10 +55,13 @@ caf::error run_handler(const record_batch& batch, const record_handler& on_recor
                           + describe(err));
     return caf::none;
   }
-  for (size_t i = 0; i < batch.size(); ++i)
+  for (size_t i = 0; i < batch.size(); ++i) {
+    if (cancelled && cancelled->load(std::memory_order_relaxed))
+      return make_error(errc::stopped, "consumer closed");
     if (auto err = call_handler(on_record, batch[i]))
       return make_error(errc::handler_failed,
                         "record " + batch[i].where() + ": " + describe(err));
+  }
   return caf::none;
 }
 
@@ -214,7 +217,7 @@ void process(lane_pointer self) {
     auto& batch = *current.batch;
     if (!cfg.retry && !st.breaker) {
       // Plain mode: the whole batch succeeds or fails.
-      auto err = run_handler(batch, cfg.on_record, cfg.on_batch);
+      auto err = run_handler(batch, cfg.on_record, cfg.on_batch, &cfg.counters->cancelled);
       auto id = batch.id();
       auto from = current.from;
       auto n = static_cast<int64_t>(batch.size());
@@ -228,6 +231,8 @@ void process(lane_pointer self) {
       continue;
     }
     while (st.index < batch.size()) {
+      if (cfg.counters->cancelled)
+        return; // the consumer closed: nothing more of this will be acknowledged
       auto now = clock_type::now();
       if (st.breaker && !st.breaker->allow(now)) {
         st.publish_breaker(now);

@@ -25,6 +25,9 @@ struct lane_counters {
   std::atomic<uint64_t> dropped{0};
   std::atomic<uint8_t> breaker{static_cast<uint8_t>(breaker_phase::closed)};
   std::atomic<uint64_t> breaker_opened{0};
+  /// Set by the consumer when it closed: the lane stops between records (what it did not
+  /// finish is not acknowledged and will be read again).
+  std::atomic<bool> cancelled{false};
 };
 
 struct lane_config {
@@ -43,9 +46,11 @@ handler_actor spawn_handler_lane(caf::actor_system& sys, bool detached, consumer
                                  std::shared_ptr<lane_config> cfg);
 
 /// Runs `on_record` over every record of `batch` (or `on_batch` once), turning errors and
-/// exceptions into an errc::handler_failed error that names the record.
+/// exceptions into an errc::handler_failed error that names the record. Stops early with
+/// errc::stopped once `cancelled` is set.
 caf::error run_handler(const record_batch& batch, const record_handler& on_record,
-                       const batch_handler& on_batch);
+                       const batch_handler& on_batch,
+                       const std::atomic<bool>* cancelled = nullptr);
 
 /// Runs `on_record` once, turning exceptions into errors.
 caf::error call_handler(const record_handler& on_record, const record& r);
