@@ -121,6 +121,7 @@ struct consumer_state {
     s.credit = credit.available();
     s.in_flight_batches = tracker.pending();
     s.in_flight_bytes = in_flight_bytes;
+    s.held = held.size();
     if (lane) {
       s.handled = lane->handled;
       s.retried_in_place = lane->retried_in_place;

@@ -48,6 +48,8 @@ struct consumer_status {
   int64_t credit = 0;
   uint64_t in_flight_batches = 0;
   uint64_t in_flight_bytes = 0;
+  /// Records taken from librdkafka and not yet dispatched (arrived while paused or starved).
+  uint64_t held = 0;
   uint64_t dispatched = 0;
   uint64_t acked = 0;
   uint64_t pauses = 0;
@@ -70,7 +72,7 @@ struct consumer_status {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, consumer_status& x) {
   return f(caf::meta::type_name("kafka_actors::consumer_status"), x.assigned, x.stored,
-           x.at_end, x.paused, x.stopping, x.credit, x.in_flight_batches, x.in_flight_bytes, x.dispatched,
+           x.at_end, x.paused, x.stopping, x.credit, x.in_flight_batches, x.in_flight_bytes, x.held, x.dispatched,
            x.acked, x.pauses, x.resumes, x.rebalances, x.fenced_acks, x.delayed,
            x.handled, x.retried_in_place, x.forwarded_to_retry, x.dead_lettered, x.breaker,
            x.breaker_opened, x.last_error);
