@@ -10,7 +10,9 @@ using namespace kafka_actors::test;
 
 namespace {
 
-class real_broker_test : public service_fixture {
+// Runs `Base`'s tests against $KAFKA_ACTORS_BOOTSTRAP, skipping them without a broker.
+template <class Base>
+class on_real_broker : public Base {
 protected:
   void SetUp() override {
     auto env = std::getenv("KAFKA_ACTORS_BOOTSTRAP");
@@ -20,6 +22,8 @@ protected:
   }
   std::string bootstrap;
 };
+
+class real_broker_test : public on_real_broker<service_fixture> {};
 
 } // namespace
 
@@ -145,26 +149,14 @@ TEST_P(handover_test, consumer_leaving_mid_stream_hands_over_without_loss) {
   EXPECT_LE(all.duplicates(), cfg.flow.consumer_max_in_flight);
 }
 
-class real_poison_test : public poison_fixture {};
+class real_poison_test : public on_real_broker<poison_fixture> {};
 
 TEST_F(real_poison_test, one_percent_poison_is_retried_as_configured_then_dead_lettered) {
-  auto env = std::getenv("KAFKA_ACTORS_BOOTSTRAP");
-  if (!env || !*env)
-    GTEST_SKIP() << "no real broker: run under scripts/kafka run -- ctest";
-  start(env);
+  start(bootstrap);
   run_poison_scenario();
 }
 
-class real_scenario_test : public scenario_fixture {
-protected:
-  void SetUp() override {
-    auto env = std::getenv("KAFKA_ACTORS_BOOTSTRAP");
-    if (!env || !*env)
-      GTEST_SKIP() << "no real broker: run under scripts/kafka run -- ctest";
-    bootstrap = env;
-  }
-  std::string bootstrap;
-};
+class real_scenario_test : public on_real_broker<scenario_fixture> {};
 
 TEST_F(real_scenario_test, handler_dependency_down_pauses_partitions_then_probes_without_loss) {
   configure_dependency_breaker();
