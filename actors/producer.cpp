@@ -60,6 +60,7 @@ struct producer_state {
   caf::actor_addr self_addr;
   credit_window window{1, 1};
   std::optional<breaker_state> breaker;
+  std::string last_valid_topic;
   size_t max_waiting = 0;
   std::deque<request_ctx*> waiting;
   std::unordered_set<request_ctx*> live;
@@ -126,10 +127,14 @@ struct producer_state {
 
   // Checks what librdkafka would reject late or vaguely, naming the record.
   bool precheck(request_ctx* ctx, size_t i, const message& m) {
-    if (auto err = validate_topic_name(m.topic)) {
-      fail_record(ctx, i, m, RD_KAFKA_RESP_ERR_TOPIC_EXCEPTION,
-                  "record " + std::to_string(i) + ": " + describe(err));
-      return false;
+    // Records mostly share their topic: check each name once, not per record.
+    if (m.topic != last_valid_topic) {
+      if (auto err = validate_topic_name(m.topic)) {
+        fail_record(ctx, i, m, RD_KAFKA_RESP_ERR_TOPIC_EXCEPTION,
+                    "record " + std::to_string(i) + ": " + describe(err));
+        return false;
+      }
+      last_valid_topic = m.topic;
     }
     auto size = m.wire_size();
     if (size > client->max_message_bytes()) {

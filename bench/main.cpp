@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <iostream>
 #include <map>
 #include <string>
@@ -27,22 +28,28 @@ namespace {
 
 const char* usage = R"(usage: kafka_bench [options]
   -b BROKERS     bootstrap servers (default: $KAFKA_ACTORS_BOOTSTRAP)
-  -n COUNT       records per run with 100-byte payloads (default 1000000)
-  -k COUNT       records per run with 1 KiB payloads (default 300000)
+  -n COUNT       records per run with 100-byte payloads (default 3000000)
+  -k COUNT       records per run with 1 KiB payloads (default 1000000)
   -r REPS        repetitions; the table shows medians (default 3)
   -p PARTITIONS  partitions of each fresh topic (default 3, replication 1)
-  -B BATCHES     actor batched produce: 1000-record requests outstanding (default 8)
+  -B BATCHES     actor batched produce: 1000-record requests outstanding (default 64,
+                 i.e. 64,000 records, near the raw loop's queue.buffering.max.messages)
   -w WINDOW      actor per-message produce: sends outstanding (default 5000)
   -X KEY=VALUE   librdkafka property for every client of both paths (repeatable), e.g.
-                 -X queued.min.messages=1000000
+                 -X queued.min.messages=100000 -X queued.max.messages.kbytes=65536
+                 (librdkafka's defaults: a random refetch stall, see docs/BENCHMARKS.md)
   --scheduler P  CAF scheduler policy: 'stealing' or 'sharing' (default: the library's)
   --quick        smoke run: 100000 records per size, 1 repetition
   --only WHAT    'produce' or 'consume' paths only (the raw produce always runs: it is
                  the produce baseline and fills the topic the consume paths read)
 )";
 
-// Client settings shared by raw and actor paths. librdkafka 2.0.2 defaults unless noted, but
-// stated so a reader knows what was measured; the consumer queue settings matter (DESIGN §6).
+// Client settings shared by raw and actor paths, stated so a reader knows what was measured.
+// librdkafka 2.0.2 defaults except the consumer's prefetch bounds: with its defaults (100,000
+// records, 64 MiB per partition) a partition whose queue passes a bound is not fetched again
+// until the broker thread's next wake-up, up to ~1 s later (DESIGN §6); a run of 1 M records
+// per partition then measures where that stall happened to fall (one raw run here: 1.1 M msg/s
+// against 2.1 M in the runs beside it). Bounds above a run's size keep both paths clear of it.
 const ka::properties producer_settings = {
   {"acks", "all"},
   {"enable.idempotence", "true"},
@@ -54,8 +61,8 @@ const ka::properties producer_settings = {
   {"queue.buffering.max.kbytes", "1048576"},
 };
 const ka::properties consumer_settings = {
-  {"queued.min.messages", "100000"},
-  {"queued.max.messages.kbytes", "65536"},
+  {"queued.min.messages", "2000000"},
+  {"queued.max.messages.kbytes", "1048576"},
   {"fetch.wait.max.ms", "500"},
   {"fetch.min.bytes", "1"},
   {"fetch.max.bytes", "52428800"},
@@ -82,12 +89,14 @@ const path_info paths[path_count] = {
 
 struct options {
   std::string bootstrap;
-  int64_t n_small = 1000000;
-  int64_t n_large = 300000;
+  // Runs of several seconds each: shorter ones mostly measure the broker's GC and the page
+  // cache's writeback on this 2-core machine (ratios swung 0.5-1.0 at 1 s per run).
+  int64_t n_small = 3000000;
+  int64_t n_large = 1000000;
   int reps = 3;
   int partitions = 3;
   size_t window = 5000;
-  size_t batches = 8;
+  size_t batches = 64;
   std::string scheduler;
   bool produce = true;
   bool consume = true;
@@ -107,6 +116,13 @@ double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
   auto n = v.size();
   return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+std::string load_average() {
+  std::ifstream in{"/proc/loadavg"};
+  std::string one, five, fifteen;
+  in >> one >> five >> fifteen;
+  return one + " " + five + " " + fifteen;
 }
 
 bool parse(int argc, char** argv, options& o) {
@@ -162,7 +178,8 @@ bool parse(int argc, char** argv, options& o) {
   if (o.bootstrap.empty())
     throw std::invalid_argument("no broker: pass -b or set KAFKA_ACTORS_BOOTSTRAP "
                                 "(scripts/kafka run -- build/bench/kafka_bench)");
-  if (o.n_small < 1 || o.n_large < 1 || o.reps < 1 || o.partitions < 1 || o.window < 1 || o.batches < 1)
+  if (o.n_small < 1 || o.n_large < 1 || o.reps < 1 || o.partitions < 1 || o.window < 1
+      || o.batches < 1)
     throw std::invalid_argument("counts must be at least 1");
   return true;
 }
@@ -280,16 +297,17 @@ double median_rate(const size_results& s, path_id p, bool from_start = false) {
 }
 
 void print_table(const std::vector<size_results>& sizes, int reps) {
-  std::printf("\nMedian of %d run(s). ratio = path / raw loop of the same size and direction."
-              "\nMB/s = payload bytes / 10^6. Consume paths are timed from the first record to"
-              "\nthe N-th; 'incl. join' times from client creation (group join, first fetch)."
+  std::printf("\nMedian of %d run(s), min-max in thousands. ratio = path / raw loop of the same"
+              "\nsize and direction. MB/s = payload bytes / 10^6. Consume paths are timed from"
+              "\nthe first record to the N-th; 'incl. join' times from client creation (group"
+              "\njoin, first fetch)."
               "\ncpu = CPU time of the whole bench process (client, actors, librdkafka threads)"
               "\nper record; busy = share of both cores busy, broker included.\n\n",
               reps);
-  const char* row = "%-6s %-32s %11s %7s %6s %7s %-7s %7s %5s %11s %-8s\n";
-  std::printf(row, "size", "path", "msg/s", "MB/s", "ratio", "target", "verdict", "cpu", "busy",
-              "incl. join", "verified");
-  std::printf(row, "", "", "", "", "", "", "", "us/msg", "%", "msg/s", "");
+  const char* row = "%-6s %-32s %11s %11s %7s %6s %7s %-7s %7s %5s %11s %-8s\n";
+  std::printf(row, "size", "path", "msg/s", "runs, k/s", "MB/s", "ratio", "target", "verdict",
+              "cpu", "busy", "incl. join", "verified");
+  std::printf(row, "", "", "median", "min-max", "", "", "", "", "us/msg", "%", "msg/s", "");
   for (auto& s : sizes) {
     for (int i = 0; i < path_count; ++i) {
       auto p = static_cast<path_id>(i);
@@ -315,26 +333,43 @@ void print_table(const std::vector<size_results>& sizes, int reps) {
       auto verified = s.all_verified[p] ? std::to_string(s.runs[p].size()) + "/"
                                             + std::to_string(reps) + " ok"
                                         : std::string{"FAILED"};
+      std::vector<double> rates;
+      for (auto& r : s.runs[p])
+        if (r.error.empty() && r.seconds > 0)
+          rates.push_back(static_cast<double>(s.count) / r.seconds / 1000);
+      std::string range = "-";
+      if (!rates.empty())
+        range = with_commas(*std::min_element(rates.begin(), rates.end())) + "-"
+                + with_commas(*std::max_element(rates.begin(), rates.end()));
       std::printf(row, (std::to_string(s.payload) + " B").c_str(), paths[p].name,
-                  with_commas(rate).c_str(), mbs, ratio_s, target, verdict.c_str(), cpu, busy,
-                  incl.c_str(), verified.c_str());
+                  with_commas(rate).c_str(), range.c_str(), mbs, ratio_s, target,
+                  verdict.c_str(), cpu, busy, incl.c_str(), verified.c_str());
     }
   }
 }
 
-// Untimed: lets the broker's JIT and page cache settle before the first measured run.
+// Untimed: lets the broker's JIT compiler and page cache settle before the first measured run
+// (a fresh broker spends its first seconds compiling).
 void warm_up_broker(const ka::kafka_config& cfg, const options& o) {
-  run_spec spec;
-  spec.cfg = &cfg;
-  spec.topic = "bench-" + std::to_string(::getpid()) + "-warmup";
-  spec.count = std::min<int64_t>(o.n_small, 200000);
-  if (auto err = create_topic(cfg, spec.topic, o.partitions); !err.empty())
-    throw std::runtime_error("creating the warm-up topic: " + err);
-  auto p = produce_raw(spec);
-  auto c = consume_raw(spec, spec.topic + "-g");
-  delete_topics(cfg, {spec.topic});
-  if (!p.error.empty() || !c.error.empty())
-    throw std::runtime_error("warm-up: " + p.error + c.error);
+  auto started = std::chrono::steady_clock::now();
+  const std::pair<size_t, int64_t> rounds[] = {{100, std::min<int64_t>(o.n_small, 500000)},
+                                               {1024, std::min<int64_t>(o.n_large, 100000)}};
+  for (auto& [payload, count] : rounds) {
+    run_spec spec;
+    spec.cfg = &cfg;
+    spec.topic = "bench-" + std::to_string(::getpid()) + "-warmup-" + std::to_string(payload);
+    spec.payload_bytes = payload;
+    spec.count = count;
+    if (auto err = create_topic(cfg, spec.topic, o.partitions); !err.empty())
+      throw std::runtime_error("creating the warm-up topic: " + err);
+    auto p = produce_raw(spec);
+    auto c = consume_raw(spec, spec.topic + "-g");
+    delete_topics(cfg, {spec.topic});
+    if (!p.error.empty() || !c.error.empty())
+      throw std::runtime_error("warm-up: " + p.error + c.error);
+  }
+  std::printf("warm-up (untimed): %.1f s\n\n",
+              std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
 }
 
 } // namespace
@@ -365,18 +400,23 @@ int main(int argc, char** argv) {
     return 2;
   }
   auto started = std::chrono::steady_clock::now();
-  std::cout << "kafka_bench: bootstrap " << o.bootstrap << ", " << std::thread::hardware_concurrency()
-            << " cores, " << o.reps << " repetition(s), topics with " << o.partitions
-            << " partitions, replication 1\n";
+  std::cout << "kafka_bench: bootstrap " << o.bootstrap << ", "
+            << std::thread::hardware_concurrency() << " cores, " << o.reps
+            << " repetition(s), topics with " << o.partitions << " partitions, replication 1\n";
   print_props("producer properties (raw and actor):", cfg.producer_config());
   print_props("consumer properties (raw and actor; fresh group.id per run):",
               cfg.consumer_config("-"));
   std::cout << "actor flow: producer window " << cfg.flow.producer_max_in_flight_messages
             << " records / " << cfg.flow.producer_max_in_flight_bytes / (1024 * 1024)
             << " MiB; consumer " << cfg.flow.consumer_batch_size << " records per batch, "
-            << cfg.flow.consumer_max_in_flight << " in flight; handler on its own thread\n"
+            << cfg.flow.consumer_max_in_flight << " records / "
+            << cfg.flow.consumer_max_in_flight_bytes / (1024 * 1024)
+            << " MiB in flight; handler on its own thread\n"
             << "actor drivers: batched = 1000-record requests, " << o.batches
-            << " outstanding; per message = " << o.window << " sends outstanding\n\n";
+            << " outstanding; per message = " << o.window << " sends outstanding\n"
+            << "load average at start: " << load_average()
+            << " (other work on this machine skews every figure)\n"
+            << std::flush;
 
   std::vector<size_results> sizes;
   sizes.push_back(size_results{100, o.n_small, {}});

@@ -24,19 +24,26 @@ struct pump_access {
     std::unique_ptr<queue_waker> waker;
     // Reports collected during one poll, per owner.
     std::unordered_map<const delivery_owner*, delivery_batch> out;
+    // Consecutive reports mostly share an owner: skip the map lookup for them.
+    const delivery_owner* last_owner = nullptr;
+    std::vector<delivery_entry>* last_batch = nullptr;
   };
 
   static void on_delivery(rd_kafka_t*, const rd_kafka_message_t* m, void* opaque) {
     auto st = static_cast<state*>(opaque);
     auto owner = *static_cast<const delivery_owner* const*>(m->_private);
-    auto& batch = st->out[owner];
-    if (!batch) {
-      batch = std::make_shared<std::vector<delivery_entry>>();
-      batch->reserve(256);
+    if (owner != st->last_owner) {
+      auto& batch = st->out[owner];
+      if (!batch) {
+        batch = std::make_shared<std::vector<delivery_entry>>();
+        batch->reserve(1024);
+      }
+      st->last_owner = owner;
+      st->last_batch = batch.get();
     }
-    batch->push_back(delivery_entry{m->_private, m->partition, m->offset,
-                                    rd_kafka_message_timestamp(m, nullptr), m->err,
-                                    m->len + m->key_len});
+    st->last_batch->push_back(delivery_entry{m->_private, m->partition, m->offset,
+                                             rd_kafka_message_timestamp(m, nullptr), m->err,
+                                             m->len + m->key_len});
   }
 
   static void on_error(rd_kafka_t*, int err, const char* reason, void* opaque) {
@@ -80,6 +87,8 @@ struct pump_access {
           if (auto hdl = caf::actor_cast<caf::actor>(owner->owner))
             caf::anon_send(hdl, std::move(batch));
         st.out.clear();
+        st.last_owner = nullptr;
+        st.last_batch = nullptr;
       },
     };
   }
