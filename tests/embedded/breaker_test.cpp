@@ -29,10 +29,8 @@ TEST_F(breaker_test, producer_breaker_opens_when_brokers_go_down_and_closes_afte
   auto opened_after = std::chrono::steady_clock::now() - t_down;
   EXPECT_LT(opened_after, 15s);
   // While open, sends fail fast with circuit_open.
-  caf::error err;
   auto t_send = std::chrono::steady_clock::now();
-  (*self)->request(service, call_timeout, send_atom_v, message{topic, "refused"})
-    .receive([](delivery_report&) {}, [&](caf::error& e) { err = std::move(e); });
+  auto err = send_one(message{topic, "refused"});
   EXPECT_EQ(code_of(err), errc::circuit_open) << describe(err);
   EXPECT_LT(std::chrono::steady_clock::now() - t_send, 500ms);
   for (int b = 1; b <= 3; ++b)
@@ -46,13 +44,7 @@ TEST_F(breaker_test, producer_breaker_opens_when_brokers_go_down_and_closes_afte
   for (auto& r : inflight.results)
     EXPECT_TRUE(r.ok() || r.error_code == -2) << r.error;
   // After the open period a probe goes through and closes the breaker.
-  ASSERT_TRUE(await(
-    [&] {
-      bool ok = false;
-      (*self)->request(service, call_timeout, send_atom_v, message{topic, "probe"})
-        .receive([&](delivery_report&) { ok = true; }, [](caf::error&) {});
-      return ok;
-    },
+  ASSERT_TRUE(await([&] { return !send_one(message{topic, "probe"}); },
     20s));
   EXPECT_EQ(status().producer.breaker, "closed");
   EXPECT_GE(status().producer.breaker_opened, 1u);

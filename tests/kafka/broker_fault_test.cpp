@@ -71,10 +71,8 @@ TEST_F(broker_fault_test, producer_breaker_opens_when_the_broker_dies_and_closes
   auto inflight = numbered(topic, "inflight", 0, 100);
   (*self)->send(service, send_atom_v, inflight);
   ASSERT_TRUE(await([&] { return status().producer.breaker == "open"; }, 30s));
-  caf::error err;
   auto t_send = std::chrono::steady_clock::now();
-  (*self)->request(service, call_timeout, send_atom_v, message{topic, "refused"})
-    .receive([](delivery_report&) {}, [&](caf::error& e) { err = std::move(e); });
+  auto err = send_one(message{topic, "refused"});
   EXPECT_EQ(code_of(err), errc::circuit_open) << describe(err);
   EXPECT_LT(std::chrono::steady_clock::now() - t_send, 500ms);
   script("restart-broker 1 2>/dev/null");
@@ -85,13 +83,7 @@ TEST_F(broker_fault_test, producer_breaker_opens_when_the_broker_dies_and_closes
   for (auto& r : rep.results) // delivered once the broker was back, or refused up front
     EXPECT_TRUE(r.ok() || r.error_code == -2) << r.error;
   note(inflight, rep);
-  ASSERT_TRUE(await(
-    [&] {
-      bool ok = false;
-      (*self)->request(service, call_timeout, send_atom_v, message{topic, "probe"})
-        .receive([&](delivery_report&) { ok = true; }, [](caf::error&) {});
-      return ok;
-    },
+  ASSERT_TRUE(await([&] { return !send_one(message{topic, "probe"}); },
     30s));
   EXPECT_EQ(status().producer.breaker, "closed");
   // Every acknowledged record is on the broker after the crash and restart.

@@ -95,6 +95,14 @@ protected:
     return result;
   }
 
+  /// Sends one record and waits for the outcome: none when the broker acknowledged it.
+  caf::error send_one(const message& m) {
+    caf::error result;
+    (*self)->request(service, call_timeout, send_atom_v, m)
+      .receive([](delivery_report&) {}, [&](caf::error& err) { result = std::move(err); });
+    return result;
+  }
+
   size_t send(const message_batch& records, std::string* first_error = nullptr) {
     return send_all(*self, service, records, first_error);
   }
