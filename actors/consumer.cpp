@@ -168,6 +168,13 @@ struct consumer_state {
       rd_kafka_resume_partitions(rk(), one.get());
   }
 
+  // `ka.due` headers hold wall-clock milliseconds.
+  static int64_t wall_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+  }
+
   static int64_t due_of(rd_kafka_message_t* m) {
     rd_kafka_headers_t* hdrs = nullptr;
     if (rd_kafka_message_headers(m, &hdrs) != RD_KAFKA_RESP_ERR_NO_ERROR || !hdrs)
@@ -194,9 +201,7 @@ struct consumer_state {
       return true;
     }
     auto due = due_of(m);
-    auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
-                 std::chrono::system_clock::now().time_since_epoch())
-                 .count();
+    auto now = wall_ms();
     if (due <= now)
       return false;
     delays.emplace(tp, delay{due, {m}});
@@ -205,16 +210,11 @@ struct consumer_state {
     return true;
   }
 
-  // Moves records of partitions whose time has come back in line; returns the next due time
-  // of what still waits (0: nothing waits).
-  int64_t release_due() {
-    auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
-                 std::chrono::system_clock::now().time_since_epoch())
-                 .count();
-    int64_t next = 0;
+  // Moves records of partitions whose time has come back in line.
+  void release_due() {
+    auto now = wall_ms();
     for (auto i = delays.begin(); i != delays.end();) {
       if (i->second.due_ms > now) {
-        next = next == 0 ? i->second.due_ms : std::min(next, i->second.due_ms);
         ++i;
         continue;
       }
@@ -229,15 +229,12 @@ struct consumer_state {
         held.push_back(records[k]);
       }
       if (k < records.size()) {
-        auto due = due_of(records[k]);
-        next = next == 0 ? due : std::min(next, due);
-        delays.emplace(tp, delay{due, {records.begin() + static_cast<ptrdiff_t>(k),
-                                       records.end()}});
+        delays.emplace(tp, delay{due_of(records[k]),
+                                 {records.begin() + static_cast<ptrdiff_t>(k), records.end()}});
       } else if (!paused) {
         pause_one(tp, false);
       }
     }
-    return next;
   }
 
   // Commits what is done for `tps` without waiting: called on revoke and on close.

@@ -121,7 +121,6 @@ struct lane_state {
   int attempts = 0;
   caf::error last_error;
   message_batch forwards;
-  size_t forwarded_dlt = 0;
   bool waiting = false; // a timer will resume us
   std::minstd_rand rng{std::random_device{}()};
 

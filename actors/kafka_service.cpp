@@ -115,7 +115,18 @@ std::vector<topic_config> retry_topics(const subscription& sub) {
   return out;
 }
 
-// Calls `f(done)` for each consumer and `then()` once all of them answered.
+// Hands a send to the producer, or answers errc::stopped once there is none.
+template <class Report, class Atom, class Payload>
+caf::delegated<Report> to_producer(service_pointer self, Atom atom, const Payload& payload) {
+  if (!self->state.producer) {
+    self->make_response_promise<Report>().deliver(
+      make_error(errc::stopped, "service has no producer (stopping)"));
+    return {};
+  }
+  return self->delegate(self->state.producer, atom, payload);
+}
+
+// Stops every running consumer and calls `then()` once all of them answered.
 template <class Then>
 void stop_consumers(service_pointer self, Then then) {
   auto pending = std::make_shared<size_t>(0);
@@ -177,29 +188,14 @@ kafka_service_actor::behavior_type service_impl(service_pointer self,
     }
   });
   return {
-    [=](send_atom, const message& m) -> caf::delegated<delivery_report> {
-      if (!self->state.producer) {
-        self->make_response_promise<delivery_report>().deliver(
-          make_error(errc::stopped, "service has no producer (stopping)"));
-        return {};
-      }
-      return self->delegate(self->state.producer, send_atom_v, m);
+    [=](send_atom, const message& m) {
+      return to_producer<delivery_report>(self, send_atom_v, m);
     },
-    [=](send_atom, const message_batch& ms) -> caf::delegated<batch_report> {
-      if (!self->state.producer) {
-        self->make_response_promise<batch_report>().deliver(
-          make_error(errc::stopped, "service has no producer (stopping)"));
-        return {};
-      }
-      return self->delegate(self->state.producer, send_atom_v, ms);
+    [=](send_atom, const message_batch& ms) {
+      return to_producer<batch_report>(self, send_atom_v, ms);
     },
-    [=](try_send_atom, const message_batch& ms) -> caf::delegated<batch_report> {
-      if (!self->state.producer) {
-        self->make_response_promise<batch_report>().deliver(
-          make_error(errc::stopped, "service has no producer (stopping)"));
-        return {};
-      }
-      return self->delegate(self->state.producer, try_send_atom_v, ms);
+    [=](try_send_atom, const message_batch& ms) {
+      return to_producer<batch_report>(self, try_send_atom_v, ms);
     },
     [=](subscribe_atom, subscription& sub) -> caf::typed_response_promise<uint64_t> {
       auto& st = self->state;

@@ -9,6 +9,7 @@
 #include <librdkafka/rdkafka.h>
 
 #include "kafka_actors/runtime/errors.hpp"
+#include "kafka_actors/runtime/rdkafka_handles.hpp"
 
 extern char** environ;
 
@@ -20,29 +21,13 @@ caf::error config_error(const std::string& source, const std::string& what) {
   return make_error(errc::invalid_config, source + ": " + what);
 }
 
-// librdkafka echoes rejected values in its error text; never for secrets.
-std::string safe_reason(const std::string& key, const char* errstr) {
-  if (is_secret_key(key))
-    return "invalid value (not shown: secret)";
-  return errstr;
-}
-
 caf::error check_properties(const properties& props, const std::string& section,
                             const std::string& source) {
-  auto conf = rd_kafka_conf_new();
-  char errstr[512];
-  caf::error result;
-  for (auto& [key, value] : props) {
-    if (rd_kafka_conf_set(conf, key.c_str(), value.c_str(), errstr,
-                          sizeof(errstr))
-        != RD_KAFKA_CONF_OK) {
-      result = config_error(source, "key '" + section + "." + key
-                                      + "': " + safe_reason(key, errstr));
-      break;
-    }
-  }
-  rd_kafka_conf_destroy(conf);
-  return result;
+  conf_ptr conf{rd_kafka_conf_new()};
+  auto rejected = apply_properties(conf.get(), props, section + ".");
+  if (!rejected.empty())
+    return config_error(source, rejected);
+  return caf::none;
 }
 
 bool is_security_key(const std::string& key) {

@@ -21,18 +21,24 @@ int64_t live_client_handles() {
   return live_handles.load();
 }
 
+std::string apply_properties(rd_kafka_conf_t* conf, const properties& props,
+                             const std::string& prefix) {
+  char errstr[512];
+  for (auto& [key, value] : props)
+    if (rd_kafka_conf_set(conf, key.c_str(), value.c_str(), errstr, sizeof(errstr))
+        != RD_KAFKA_CONF_OK)
+      // librdkafka echoes rejected values in its error text; never for secrets.
+      return "key '" + prefix + key + "': "
+             + (is_secret_key(key) ? std::string{"invalid value (not shown: secret)"}
+                                   : std::string{errstr});
+  return {};
+}
+
 caf::expected<conf_ptr> make_conf(const properties& props) {
   conf_ptr conf{rd_kafka_conf_new()};
-  char errstr[512];
-  for (auto& [key, value] : props) {
-    if (rd_kafka_conf_set(conf.get(), key.c_str(), value.c_str(), errstr,
-                          sizeof(errstr))
-        != RD_KAFKA_CONF_OK)
-      return make_error(errc::invalid_config,
-                        "key '" + key + "': "
-                          + (is_secret_key(key) ? std::string{"invalid value"}
-                                                : std::string{errstr}));
-  }
+  auto rejected = apply_properties(conf.get(), props);
+  if (!rejected.empty())
+    return make_error(errc::invalid_config, std::move(rejected));
   return conf;
 }
 

@@ -49,6 +49,11 @@ using message_ptr = std::unique_ptr<rd_kafka_message_t, rd_kafka_message_deleter
 using tpl_ptr = std::unique_ptr<rd_kafka_topic_partition_list_t, rd_kafka_tpl_deleter>;
 using event_ptr = std::unique_ptr<rd_kafka_event_t, rd_kafka_event_deleter>;
 
+/// Sets `props` on `conf` until one is rejected; returns "key '<prefix><key>': <reason>" for
+/// it (the reason hides values of secret keys), or an empty string if all were taken.
+std::string apply_properties(rd_kafka_conf_t* conf, const properties& props,
+                             const std::string& prefix = {});
+
 /// Builds a librdkafka configuration from validated properties; errors name the key.
 caf::expected<conf_ptr> make_conf(const properties& props);
 
