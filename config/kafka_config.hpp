@@ -44,6 +44,12 @@ struct flow_config {
   size_t producer_shards = 1;
   /// How long `stop` waits for in-flight records to be acknowledged before it commits.
   std::chrono::milliseconds drain_timeout{10000};
+  /// How long a consumer's stop may take in all (drain, commit, leave the group). Past it the
+  /// consumer is torn down anyway and its final status names what it could not commit.
+  std::chrono::milliseconds stop_timeout{20000};
+  /// Failed runs in a row after which KafkaService stops restarting a subscription and
+  /// reports it failed (a run that was healthy for a minute resets the count).
+  size_t max_restarts = 10;
 };
 
 struct kafka_config {

@@ -90,9 +90,6 @@ private:
   std::map<std::string, std::weak_ptr<shared_producer_client>> clients_;
 };
 
-/// rd_kafka_t instances created by kafka-actors and not yet destroyed (all kinds).
-int64_t live_client_handles();
-
 } // namespace kafka_actors
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(kafka_actors::delivery_batch)

@@ -17,6 +17,10 @@ void rd_kafka_deleter::operator()(rd_kafka_t* p) const noexcept {
   --live_handles;
 }
 
+void note_client_destroyed() noexcept {
+  --live_handles;
+}
+
 int64_t live_client_handles() {
   return live_handles.load();
 }

@@ -60,6 +60,12 @@ caf::expected<conf_ptr> make_conf(const properties& props);
 /// Creates a client from `conf` (consumed on success).
 caf::expected<client_ptr> make_client(rd_kafka_type_t type, conf_ptr conf);
 
+/// Counts a handle destroyed outside rd_kafka_deleter (rd_kafka_destroy_flags).
+void note_client_destroyed() noexcept;
+
+/// rd_kafka_t instances created by kafka-actors and not yet destroyed (all kinds).
+int64_t live_client_handles();
+
 /// Text of a librdkafka error code, e.g. "Broker: Message size too large (MSG_SIZE_TOO_LARGE)".
 std::string rd_error_text(rd_kafka_resp_err_t err);
 

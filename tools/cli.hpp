@@ -8,9 +8,15 @@
 #include <string>
 #include <vector>
 
+#include <chrono>
+#include <iostream>
+
+#include <caf/actor_system.hpp>
 #include <caf/expected.hpp>
 
 #include "kafka_actors/config/kafka_config.hpp"
+#include "kafka_actors/runtime/errors.hpp"
+#include "kafka_actors/runtime/system_config.hpp"
 
 namespace kafka_actors::cli {
 
@@ -42,6 +48,21 @@ private:
 
 /// Resolves the config: --config FILE, then KAFKA_ACTORS_* variables, then -b.
 caf::expected<kafka_config> load_config(const args& a);
+
+/// Request timeout of the CLI's calls into KafkaService.
+inline const auto call_timeout = std::chrono::seconds{120};
+
+/// An actor system configured as kafka-actors wants it.
+struct session {
+  actor_system_config sys_cfg;
+  caf::actor_system sys{sys_cfg};
+};
+
+/// Prints "kafka-actors CMD: <error>" to stderr; returns exit code 1.
+inline int report(const char* cmd, const caf::error& err) {
+  std::cerr << "kafka-actors " << cmd << ": " << describe(err) << "\n";
+  return 1;
+}
 
 int quickstart(const std::vector<std::string>& argv);
 int produce(const std::vector<std::string>& argv);
