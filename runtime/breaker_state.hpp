@@ -40,6 +40,13 @@ public:
   /// May a call go through now? Half-open admits at most `probes` calls in flight.
   bool allow(time_point now);
 
+  /// Gives back a slot `allow` took for a call whose outcome says nothing about the
+  /// dependency (the record itself was bad, the call never reached it).
+  void release_probe() noexcept {
+    if (phase_ == breaker_phase::half_open && probes_in_flight_ > 0)
+      --probes_in_flight_;
+  }
+
   void on_success(time_point now);
   void on_failure(time_point now);
   /// Opens at once, whatever the counts (e.g. every broker is down).
