@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -93,49 +94,68 @@ caf::expected<uint64_t> read_count(const boost::json::value& v, const std::strin
   return config_error(source, "key '" + key + "' must be a non-negative integer");
 }
 
+constexpr uint64_t one_day_ms = 86'400'000;
+
+// One key of the JSON "flow" object: its allowed range and where it goes.
+struct flow_key {
+  const char* name;
+  uint64_t min;
+  uint64_t max;
+  void (*set)(flow_config&, uint64_t);
+};
+
+const flow_key flow_keys[] = {
+  {"producer.max.in.flight.messages", 1, 2'147'483'647,
+   [](flow_config& f, uint64_t n) {
+     f.producer_max_in_flight_messages = n;
+     f.producer_max_in_flight_messages_explicit = true;
+   }},
+  {"producer.max.in.flight.bytes", 1, 2'147'483'647ull * 1024,
+   [](flow_config& f, uint64_t n) {
+     f.producer_max_in_flight_bytes = n;
+     f.producer_max_in_flight_bytes_explicit = true;
+   }},
+  {"producer.max.waiting.requests", 0, 10'000'000,
+   [](flow_config& f, uint64_t n) { f.producer_max_waiting_requests = n; }},
+  {"producer.shards", 1, 64, [](flow_config& f, uint64_t n) { f.producer_shards = n; }},
+  {"consumer.max.in.flight", 1, 10'000'000,
+   [](flow_config& f, uint64_t n) { f.consumer_max_in_flight = n; }},
+  {"consumer.max.in.flight.bytes", 1, 1ull << 40,
+   [](flow_config& f, uint64_t n) { f.consumer_max_in_flight_bytes = n; }},
+  {"consumer.batch.size", 1, 100'000,
+   [](flow_config& f, uint64_t n) { f.consumer_batch_size = n; }},
+  {"consumer.pause.grace.ms", 0, one_day_ms,
+   [](flow_config& f, uint64_t n) { f.pause_grace = std::chrono::milliseconds{n}; }},
+  {"drain.timeout.ms", 0, one_day_ms,
+   [](flow_config& f, uint64_t n) { f.drain_timeout = std::chrono::milliseconds{n}; }},
+  {"stop.timeout.ms", 1, one_day_ms,
+   [](flow_config& f, uint64_t n) { f.stop_timeout = std::chrono::milliseconds{n}; }},
+  {"max.restarts", 0, 1'000'000, [](flow_config& f, uint64_t n) { f.max_restarts = n; }},
+};
+
 caf::error read_flow(const boost::json::value& v, const std::string& source,
                      flow_config& flow) {
   if (!v.is_object())
     return config_error(source, "key 'flow' must be an object");
   for (auto& [k, val] : v.as_object()) {
     std::string key{k};
+    auto known = std::find_if(std::begin(flow_keys), std::end(flow_keys),
+                              [&](const flow_key& fk) { return key == fk.name; });
+    if (known == std::end(flow_keys)) {
+      std::string names;
+      for (auto& fk : flow_keys)
+        names += (names.empty() ? "" : ", ") + std::string{fk.name};
+      return config_error(source, "unknown key 'flow." + key + "' (known: " + names + ")");
+    }
     auto n = read_count(val, "flow." + key, source);
     if (!n)
       return n.error();
-    if (key == "producer.max.in.flight.messages")
-      flow.producer_max_in_flight_messages = *n;
-    else if (key == "producer.max.in.flight.bytes")
-      flow.producer_max_in_flight_bytes = *n;
-    else if (key == "producer.max.waiting.requests")
-      flow.producer_max_waiting_requests = *n;
-    else if (key == "consumer.max.in.flight")
-      flow.consumer_max_in_flight = *n;
-    else if (key == "consumer.max.in.flight.bytes")
-      flow.consumer_max_in_flight_bytes = *n;
-    else if (key == "consumer.batch.size")
-      flow.consumer_batch_size = *n;
-    else if (key == "consumer.pause.grace.ms")
-      flow.pause_grace = std::chrono::milliseconds{*n};
-    else if (key == "producer.shards")
-      flow.producer_shards = *n;
-    else if (key == "drain.timeout.ms")
-      flow.drain_timeout = std::chrono::milliseconds{*n};
-    else
-      return config_error(source, "unknown key 'flow." + key
-                                    + "' (known: producer.max.in.flight.messages, "
-                                      "producer.max.in.flight.bytes, "
-                                      "producer.max.waiting.requests, "
-                                      "consumer.max.in.flight, consumer.max.in.flight.bytes, "
-                                      "consumer.batch.size, "
-                                      "consumer.pause.grace.ms, producer.shards, drain.timeout.ms)");
+    if (*n < known->min || *n > known->max)
+      return config_error(source, "key 'flow." + key + "' must be " + std::to_string(known->min)
+                                    + ".." + std::to_string(known->max) + ", not "
+                                    + std::to_string(*n));
+    known->set(flow, *n);
   }
-  if (flow.producer_shards == 0 || flow.producer_shards > 64)
-    return config_error(source, "key 'flow.producer.shards' must be 1..64");
-  if (flow.consumer_batch_size == 0 || flow.consumer_max_in_flight == 0
-      || flow.consumer_max_in_flight_bytes == 0
-      || flow.producer_max_in_flight_messages == 0
-      || flow.producer_max_in_flight_bytes == 0)
-    return config_error(source, "flow bounds must be greater than 0");
   return caf::none;
 }
 
@@ -177,15 +197,76 @@ void merge(properties& into, const properties& from) {
     into[k] = v;
 }
 
+// librdkafka's spelling of true for a bool property.
+bool is_true(std::string v) {
+  std::transform(v.begin(), v.end(), v.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return v == "true" || v == "t" || v == "1";
+}
+
+bool is_blank(const std::string& s) {
+  return std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isspace(c); });
+}
+
+// What is wrong with one property on its own, beyond librdkafka's type checks: empty if fine.
+// `section` is client, producer, consumer or security.
+std::string key_problem(const std::string& section, const std::string& key,
+                        const std::string& value) {
+  auto name = "key '" + section + "." + key + "': ";
+  if (key == "bootstrap.servers" && section != "security")
+    return name + "set 'bootstrap.servers' at the top level, not inside a client section";
+  if (section == "consumer" && key == "group.id")
+    return name + "the group is chosen per subscription, not in the config";
+  if (section == "security" && !is_security_key(key))
+    return name + "not a security property (security.protocol, ssl.*, sasl.*)";
+  if ((section == "consumer" || section == "client") && key == "enable.auto.offset.store"
+      && is_true(value))
+    return name + "kafka-actors stores offsets only after the handler acknowledged them; "
+                  "'true' would make delivery at-most-once";
+  return {};
+}
+
+// A number property as the role's client will see it: the role's section, then "client",
+// then librdkafka's default. `from` names where it came from, for error texts.
+uint64_t effective_number(const properties& role, const std::string& role_name,
+                          const properties& client, const std::string& key, uint64_t fallback,
+                          std::string& from) {
+  auto parse = [&](const properties& props, const std::string& section) {
+    auto i = props.find(key);
+    if (i == props.end())
+      return false;
+    try {
+      size_t used = 0;
+      auto n = std::stoull(i->second, &used);
+      if (used != i->second.size())
+        return false;
+      fallback = n;
+      from = "'" + section + "." + key + "'";
+      return true;
+    } catch (const std::exception&) {
+      return false; // librdkafka's own check names it
+    }
+  };
+  if (!parse(role, role_name) && !parse(client, "client"))
+    from = "librdkafka's default " + key;
+  return fallback;
+}
+
+constexpr uint64_t default_queue_messages = 100'000;
+constexpr uint64_t default_queue_kbytes = 1'048'576;
+constexpr uint64_t default_max_poll_interval_ms = 300'000;
+
 } // namespace
 
 bool is_secret_key(const std::string& key) {
-  static const char* needles[] = {"password", "secret", "sasl.oauthbearer.config",
-                                  "ssl.key.pem", "ssl_key", "sasl.jaas"};
+  static const char* needles[] = {"password",     "secret",  "sasl.oauthbearer.config",
+                                  "sasl.oauthbearer.extensions", "ssl.key.pem",
+                                  "ssl_key",      "sasl.jaas"};
   for (auto n : needles)
     if (key.find(n) != std::string::npos)
       return true;
-  return false;
+  // What KAFKA_ACTORS_SECURITY_SSL_KEY spells (the environment cannot write ssl_key).
+  return key == "ssl.key";
 }
 
 kafka_config kafka_config::embedded() {
@@ -199,6 +280,9 @@ kafka_config kafka_config::remote(std::string bootstrap) {
 }
 
 caf::expected<kafka_config> kafka_config::from_file(const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec))
+    return config_error(path, "is a directory, not a JSON config file");
   std::ifstream in{path};
   if (!in)
     return config_error(path, "cannot open file");
@@ -229,6 +313,9 @@ caf::expected<kafka_config> kafka_config::from_json(const std::string& text,
       if (!v.is_string())
         return config_error(source, "key 'bootstrap.servers' must be a string");
       cfg.bootstrap_servers = std::string{v.as_string()};
+      if (is_blank(cfg.bootstrap_servers))
+        return config_error(source, "key 'bootstrap.servers' is empty (leave the key out to "
+                                    "use the embedded cluster)");
     } else if (key == "embedded.brokers") {
       auto n = read_count(v, key, source);
       if (!n)
@@ -285,18 +372,45 @@ caf::error kafka_config::apply_env(const std::vector<std::string>& env) {
       });
       return s;
     };
-    auto take = [&](const char* section, properties& into) {
-      std::string p = std::string{section} + "_";
+    auto variable = entry.substr(0, eq);
+    caf::error rejected;
+    // Checks the one property on its own, so that an error names the variable it came from
+    // (and the value, unless it is a secret).
+    auto take = [&](const char* var_section, const char* section, properties& into) {
+      std::string p = std::string{var_section} + "_";
       if (name.rfind(p, 0) != 0)
         return false;
-      into[to_key(name.substr(p.size()))] = value;
+      auto key = to_key(name.substr(p.size()));
+      auto problem = key_problem(section, key, value);
+      if (problem.empty()) {
+        conf_ptr conf{rd_kafka_conf_new()};
+        problem = apply_properties(conf.get(), {{key, value}}, std::string{section} + ".");
+        if (problem.find("Invalid value for configuration property") != std::string::npos
+            && !value.empty()
+            && value.find_first_not_of("0123456789.-+eE ") != std::string::npos)
+          problem += " (not a number)";
+      }
+      if (!problem.empty()) {
+        auto shown = is_secret_key(key) ? std::string{" (value not shown: secret)"}
+                                        : "='" + value + "'";
+        rejected = config_error("<environment>", "variable " + variable + shown + ": "
+                                                   + problem);
+        return true;
+      }
+      into[key] = value;
       return true;
     };
     if (name == "BOOTSTRAP_SERVERS") {
+      if (is_blank(value))
+        return config_error("<environment>",
+                            "variable " + variable
+                              + " is set but empty (unset it to use the embedded cluster)");
       bootstrap_servers = value;
-    } else if (take("CLIENT", client) || take("PRODUCER", producer)
-               || take("CONSUMER", consumer) || take("SECURITY", security)) {
-      // taken
+    } else if (take("CLIENT", "client", client) || take("PRODUCER", "producer", producer)
+               || take("CONSUMER", "consumer", consumer)
+               || take("SECURITY", "security", security)) {
+      if (rejected)
+        return rejected;
     } else if (name == "BOOTSTRAP" || name == "CACHE" || name == "STATE"
                || name == "PORT_BASE" || name == "LOG") {
       continue; // scripts' own variables, not settings
@@ -323,27 +437,76 @@ caf::error kafka_config::apply_env() {
 }
 
 caf::error kafka_config::validate() const {
-  if (client.count("bootstrap.servers") || producer.count("bootstrap.servers")
-      || consumer.count("bootstrap.servers"))
-    return config_error(source, "set 'bootstrap.servers' at the top level, "
-                                "not inside a client section");
-  if (consumer.count("group.id"))
-    return config_error(source, "key 'consumer.group.id': the group is chosen per "
-                                "subscription, not in the config");
-  for (auto& [k, v] : security)
-    if (!is_security_key(k))
-      return config_error(source, "key 'security." + k
-                                    + "' is not a security property (security.protocol, "
-                                      "ssl.*, sasl.*)");
-  if (auto err = check_properties(client, "client", source))
-    return err;
-  if (auto err = check_properties(security, "security", source))
-    return err;
-  if (auto err = check_properties(producer, "producer", source))
-    return err;
-  if (auto err = check_properties(consumer, "consumer", source))
-    return err;
+  std::pair<const char*, const properties*> sections[] = {
+    {"client", &client}, {"security", &security}, {"producer", &producer},
+    {"consumer", &consumer}};
+  for (auto& [name, props] : sections)
+    for (auto& [k, v] : *props)
+      if (auto problem = key_problem(name, k, v); !problem.empty())
+        return config_error(source, problem);
+  for (auto& [name, props] : sections)
+    if (auto err = check_properties(*props, name, source))
+      return err;
+  // Across fields.
+  std::string poll_from;
+  auto max_poll = effective_number(consumer, "consumer", client, "max.poll.interval.ms",
+                                   default_max_poll_interval_ms, poll_from);
+  if (static_cast<uint64_t>(flow.pause_grace.count()) >= max_poll)
+    return config_error(source, "key 'flow.consumer.pause.grace.ms' ("
+                                  + std::to_string(flow.pause_grace.count())
+                                  + ") must be less than " + poll_from + " ("
+                                  + std::to_string(max_poll)
+                                  + "): a consumer without credit takes no records during "
+                                    "the grace, and librdkafka leaves the group after "
+                                    "max.poll.interval.ms without one");
+  if (flow.drain_timeout >= flow.stop_timeout)
+    return config_error(source, "key 'flow.drain.timeout.ms' ("
+                                  + std::to_string(flow.drain_timeout.count())
+                                  + ") must be less than 'flow.stop.timeout.ms' ("
+                                  + std::to_string(flow.stop_timeout.count())
+                                  + "): the drain is part of the stop");
+  if (flow.producer_shards == 0)
+    return config_error(source, "key 'flow.producer.shards' must be 1..64, not 0");
+  std::string msgs_from, kbytes_from;
+  auto queue_msgs = effective_number(producer, "producer", client,
+                                     "queue.buffering.max.messages", default_queue_messages,
+                                     msgs_from);
+  auto queue_kbytes = effective_number(producer, "producer", client,
+                                       "queue.buffering.max.kbytes", default_queue_kbytes,
+                                       kbytes_from);
+  auto shards = static_cast<uint64_t>(flow.producer_shards);
+  auto exceeds = [&](const char* key, uint64_t window, uint64_t bound, const std::string& from,
+                     const char* unit) {
+    return config_error(source, "key 'flow." + std::string{key} + "' (" + std::to_string(window)
+                                  + ") x 'flow.producer.shards' (" + std::to_string(shards)
+                                  + ") exceeds " + from + " (" + std::to_string(bound) + " "
+                                  + unit + "): the producer actors share one librdkafka "
+                                  "handle; lower the window or raise the queue bound");
+  };
+  if (flow.producer_max_in_flight_messages_explicit
+      && flow.producer_max_in_flight_messages * shards > queue_msgs)
+    return exceeds("producer.max.in.flight.messages", flow.producer_max_in_flight_messages,
+                   queue_msgs, msgs_from, "messages");
+  if (flow.producer_max_in_flight_bytes_explicit
+      && flow.producer_max_in_flight_bytes * shards > queue_kbytes * 1024)
+    return exceeds("producer.max.in.flight.bytes", flow.producer_max_in_flight_bytes,
+                   queue_kbytes, kbytes_from, "KiB");
   return caf::none;
+}
+
+std::pair<size_t, size_t> kafka_config::producer_window() const {
+  std::string ignored;
+  auto queue_msgs = effective_number(producer, "producer", client,
+                                     "queue.buffering.max.messages", default_queue_messages,
+                                     ignored);
+  auto queue_kbytes = effective_number(producer, "producer", client,
+                                       "queue.buffering.max.kbytes", default_queue_kbytes,
+                                       ignored);
+  uint64_t shards = std::max<size_t>(flow.producer_shards, 1);
+  uint64_t msgs = std::max<uint64_t>(queue_msgs / shards, 1);
+  uint64_t bytes = std::max<uint64_t>(queue_kbytes * 1024 / shards, 1);
+  return {static_cast<size_t>(std::min<uint64_t>(flow.producer_max_in_flight_messages, msgs)),
+          static_cast<size_t>(std::min<uint64_t>(flow.producer_max_in_flight_bytes, bytes))};
 }
 
 properties kafka_config::producer_config() const {

@@ -10,6 +10,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <caf/error.hpp>
@@ -50,6 +51,11 @@ struct flow_config {
   /// Failed runs in a row after which KafkaService stops restarting a subscription and
   /// reports it failed (a run that was healthy for a minute resets the count).
   size_t max_restarts = 10;
+  /// Set when a file named `flow.producer.max.in.flight.messages` (or `.bytes`): validate()
+  /// then refuses a window the shared handle's queue cannot hold instead of clamping it
+  /// (see kafka_config::producer_window()).
+  bool producer_max_in_flight_messages_explicit = false;
+  bool producer_max_in_flight_bytes_explicit = false;
 };
 
 struct kafka_config {
@@ -94,7 +100,17 @@ struct kafka_config {
   caf::error apply_env();
 
   /// Every property checked by librdkafka; errors name the key, its section and the source.
+  /// Also the checks across fields: `flow.consumer.pause.grace.ms` < `max.poll.interval.ms`,
+  /// `flow.drain.timeout.ms` < `flow.stop.timeout.ms`, an explicit producer window that the
+  /// shared handle's queue can hold, and no `enable.auto.offset.store=true` (offsets are
+  /// stored only after the handler acknowledged them: at-least-once).
   caf::error validate() const;
+
+  /// The credit window (messages, bytes) of one producer actor: the flow window clamped to
+  /// what one librdkafka handle queues (`queue.buffering.max.messages`, default 100000, and
+  /// `queue.buffering.max.kbytes`, default 1048576) divided by the `flow.producer.shards`
+  /// producer actors that share that handle.
+  std::pair<size_t, size_t> producer_window() const;
 
   bool is_embedded() const noexcept {
     return bootstrap_servers.empty();

@@ -1,5 +1,7 @@
 #include "kafka_actors/config/kafka_config.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <fstream>
 
@@ -142,4 +144,269 @@ TEST(kafka_config, from_file_reads_a_file) {
   ASSERT_TRUE(cfg) << error_of(cfg);
   EXPECT_EQ(cfg->bootstrap_servers, "h:1");
   EXPECT_EQ(cfg->source, path);
+}
+
+// -- issue 8, item 10 and the smaller points: refused at load, errors name source and key ----
+
+TEST(kafka_config, auto_offset_store_true_is_refused_naming_file_and_key) {
+  auto cfg = kafka_config::from_json(R"({"consumer": {"enable.auto.offset.store": true}})",
+                                     "service.json");
+  ASSERT_FALSE(cfg);
+  auto text = error_of(cfg);
+  EXPECT_EQ(code_of(cfg.error()), errc::invalid_config);
+  EXPECT_NE(text.find("service.json"), std::string::npos) << text;
+  EXPECT_NE(text.find("'consumer.enable.auto.offset.store'"), std::string::npos) << text;
+  EXPECT_NE(text.find("at-most-once"), std::string::npos) << text;
+  // In the client section (it reaches every consumer), and in librdkafka's other spellings.
+  auto client = kafka_config::from_json(R"({"client": {"enable.auto.offset.store": "1"}})",
+                                        "c.json");
+  ASSERT_FALSE(client);
+  EXPECT_NE(error_of(client).find("'client.enable.auto.offset.store'"), std::string::npos)
+    << error_of(client);
+  EXPECT_FALSE(kafka_config::from_json(R"({"consumer": {"enable.auto.offset.store": "TRUE"}})",
+                                       "c.json"));
+  // The environment too, naming the variable.
+  auto env = kafka_config::embedded();
+  auto err = env.apply_env({"KAFKA_ACTORS_CONSUMER_ENABLE_AUTO_OFFSET_STORE=true"});
+  ASSERT_TRUE(err);
+  EXPECT_NE(describe(err).find("KAFKA_ACTORS_CONSUMER_ENABLE_AUTO_OFFSET_STORE"),
+            std::string::npos)
+    << describe(err);
+  // false is what we set anyway; enable.auto.commit is left to the user.
+  auto ok = kafka_config::from_json(
+    R"({"consumer": {"enable.auto.offset.store": false, "enable.auto.commit": false}})",
+    "ok.json");
+  ASSERT_TRUE(ok) << error_of(ok);
+  EXPECT_EQ(ok->consumer_config("g")["enable.auto.offset.store"], "false");
+}
+
+TEST(kafka_config, pause_grace_must_be_below_max_poll_interval) {
+  // librdkafka's default max.poll.interval.ms is 300000.
+  auto dflt = kafka_config::from_json(R"({"flow": {"consumer.pause.grace.ms": 300000}})",
+                                      "grace.json");
+  ASSERT_FALSE(dflt);
+  auto text = error_of(dflt);
+  EXPECT_NE(text.find("grace.json"), std::string::npos) << text;
+  EXPECT_NE(text.find("flow.consumer.pause.grace.ms"), std::string::npos) << text;
+  EXPECT_NE(text.find("max.poll.interval.ms"), std::string::npos) << text;
+  EXPECT_TRUE(kafka_config::from_json(R"({"flow": {"consumer.pause.grace.ms": 299999}})",
+                                      "grace.json"));
+  // Read from the consumer section, else the client section.
+  auto consumer = kafka_config::from_json(
+    R"({"consumer": {"max.poll.interval.ms": 8000}, "flow": {"consumer.pause.grace.ms": 9000}})",
+    "grace.json");
+  ASSERT_FALSE(consumer);
+  EXPECT_NE(error_of(consumer).find("'consumer.max.poll.interval.ms' (8000)"),
+            std::string::npos)
+    << error_of(consumer);
+  auto client = kafka_config::from_json(
+    R"({"client": {"max.poll.interval.ms": 8000}, "flow": {"consumer.pause.grace.ms": 8000}})",
+    "grace.json");
+  ASSERT_FALSE(client);
+  EXPECT_NE(error_of(client).find("'client.max.poll.interval.ms'"), std::string::npos)
+    << error_of(client);
+  // The environment can make a file's grace too long: checked after applying it.
+  auto cfg = kafka_config::from_json(R"({"flow": {"consumer.pause.grace.ms": 5000}})",
+                                     "grace.json");
+  ASSERT_TRUE(cfg) << error_of(cfg);
+  auto err = cfg->apply_env({"KAFKA_ACTORS_CONSUMER_MAX_POLL_INTERVAL_MS=2000"});
+  ASSERT_TRUE(err);
+  EXPECT_NE(describe(err).find("flow.consumer.pause.grace.ms"), std::string::npos)
+    << describe(err);
+}
+
+TEST(kafka_config, drain_timeout_must_be_below_stop_timeout) {
+  auto cfg = kafka_config::from_json(
+    R"({"flow": {"drain.timeout.ms": 5000, "stop.timeout.ms": 5000}})", "stop.json");
+  ASSERT_FALSE(cfg);
+  auto text = error_of(cfg);
+  EXPECT_NE(text.find("stop.json"), std::string::npos) << text;
+  EXPECT_NE(text.find("'flow.drain.timeout.ms'"), std::string::npos) << text;
+  EXPECT_NE(text.find("'flow.stop.timeout.ms'"), std::string::npos) << text;
+  // The default stop timeout (20 s) bounds a drain set alone.
+  EXPECT_FALSE(kafka_config::from_json(R"({"flow": {"drain.timeout.ms": 30000}})", "s.json"));
+  EXPECT_TRUE(kafka_config::from_json(
+    R"({"flow": {"drain.timeout.ms": 30000, "stop.timeout.ms": 60000}})", "s.json"));
+}
+
+TEST(kafka_config, producer_window_is_clamped_to_the_shared_queue) {
+  // Defaults: 200000 messages / 128 MiB per producer, over a 100000-message, 1 GiB queue.
+  auto dflt = kafka_config::embedded();
+  EXPECT_EQ(dflt.producer_window(),
+            (std::pair<size_t, size_t>{100000, 128u * 1024 * 1024}));
+  auto sharded = kafka_config::from_json(
+    R"({"flow": {"producer.shards": 4}, "producer": {"queue.buffering.max.kbytes": 262144}})",
+    "w.json");
+  ASSERT_TRUE(sharded) << error_of(sharded);
+  EXPECT_EQ(sharded->producer_window(),
+            (std::pair<size_t, size_t>{25000, 64u * 1024 * 1024}));
+  // The queue bounds may come from the client section too.
+  auto client = kafka_config::from_json(
+    R"({"client": {"queue.buffering.max.messages": 1000}})", "w.json");
+  ASSERT_TRUE(client) << error_of(client);
+  EXPECT_EQ(client->producer_window().first, 1000u);
+  // Smaller windows are kept as they are.
+  auto small = kafka_config::from_json(
+    R"({"flow": {"producer.max.in.flight.messages": 10, "producer.max.in.flight.bytes": 4096}})",
+    "w.json");
+  ASSERT_TRUE(small) << error_of(small);
+  EXPECT_EQ(small->producer_window(), (std::pair<size_t, size_t>{10, 4096}));
+  EXPECT_TRUE(small->flow.producer_max_in_flight_messages_explicit);
+}
+
+TEST(kafka_config, explicit_producer_window_beyond_the_queue_is_an_error) {
+  auto msgs = kafka_config::from_json(
+    R"({"flow": {"producer.max.in.flight.messages": 30000, "producer.shards": 4}})", "w.json");
+  ASSERT_FALSE(msgs);
+  auto text = error_of(msgs);
+  EXPECT_NE(text.find("w.json"), std::string::npos) << text;
+  EXPECT_NE(text.find("'flow.producer.max.in.flight.messages'"), std::string::npos) << text;
+  EXPECT_NE(text.find("queue.buffering.max.messages"), std::string::npos) << text;
+  EXPECT_NE(text.find("'flow.producer.shards' (4)"), std::string::npos) << text;
+  auto bytes = kafka_config::from_json(
+    R"({"flow": {"producer.max.in.flight.bytes": 2097152},
+        "producer": {"queue.buffering.max.kbytes": 1024}})",
+    "w.json");
+  ASSERT_FALSE(bytes);
+  EXPECT_NE(error_of(bytes).find("'flow.producer.max.in.flight.bytes'"), std::string::npos)
+    << error_of(bytes);
+  EXPECT_NE(error_of(bytes).find("'producer.queue.buffering.max.kbytes'"), std::string::npos)
+    << error_of(bytes);
+  // Raising the queue bound makes it fit.
+  EXPECT_TRUE(kafka_config::from_json(
+    R"({"flow": {"producer.max.in.flight.messages": 30000, "producer.shards": 4},
+        "producer": {"queue.buffering.max.messages": 120000}})",
+    "w.json"));
+}
+
+TEST(kafka_config, stop_timeout_and_max_restarts_are_read_from_flow) {
+  auto cfg = kafka_config::from_json(
+    R"({"flow": {"stop.timeout.ms": 45000, "max.restarts": 3}})", "f.json");
+  ASSERT_TRUE(cfg) << error_of(cfg);
+  EXPECT_EQ(cfg->flow.stop_timeout.count(), 45000);
+  EXPECT_EQ(cfg->flow.max_restarts, 3u);
+  auto unknown = kafka_config::from_json(R"({"flow": {"stop.timeout": 1}})", "f.json");
+  ASSERT_FALSE(unknown);
+  EXPECT_NE(error_of(unknown).find("stop.timeout.ms"), std::string::npos) << error_of(unknown);
+  EXPECT_NE(error_of(unknown).find("max.restarts"), std::string::npos) << error_of(unknown);
+}
+
+TEST(kafka_config, flow_numbers_out_of_range_name_key_and_range) {
+  struct probe {
+    const char* json;
+    const char* key;
+    const char* range;
+  };
+  probe probes[] = {
+    {R"({"flow": {"consumer.pause.grace.ms": 86400001}})", "flow.consumer.pause.grace.ms",
+     "0..86400000"},
+    {R"({"flow": {"consumer.batch.size": 100001}})", "flow.consumer.batch.size", "1..100000"},
+    {R"({"flow": {"consumer.batch.size": 0}})", "flow.consumer.batch.size", "1..100000"},
+    {R"({"flow": {"producer.shards": 0}})", "flow.producer.shards", "1..64"},
+    {R"({"flow": {"producer.shards": 65}})", "flow.producer.shards", "1..64"},
+    {R"({"flow": {"stop.timeout.ms": 0}})", "flow.stop.timeout.ms", "1..86400000"},
+    {R"({"flow": {"max.restarts": 1000001}})", "flow.max.restarts", "0..1000000"},
+    {R"({"flow": {"consumer.max.in.flight": 0}})", "flow.consumer.max.in.flight", "1.."},
+  };
+  for (auto& p : probes) {
+    auto cfg = kafka_config::from_json(p.json, "range.json");
+    ASSERT_FALSE(cfg) << p.json;
+    auto text = error_of(cfg);
+    EXPECT_NE(text.find("range.json"), std::string::npos) << text;
+    EXPECT_NE(text.find(std::string{"'"} + p.key + "'"), std::string::npos) << text;
+    EXPECT_NE(text.find(p.range), std::string::npos) << text;
+  }
+  auto negative = kafka_config::from_json(R"({"flow": {"max.restarts": -1}})", "range.json");
+  ASSERT_FALSE(negative);
+  EXPECT_NE(error_of(negative).find("flow.max.restarts"), std::string::npos);
+}
+
+TEST(kafka_config, every_secret_key_is_secret_and_never_echoed) {
+  for (auto key : {"sasl.oauthbearer.extensions", "ssl.keystore.password", "ssl.key.password",
+                   "sasl.password", "ssl_key", "ssl.key.pem", "sasl.oauthbearer.client.secret",
+                   "sasl.oauthbearer.config", "sasl.jaas.config"})
+    EXPECT_TRUE(is_secret_key(key)) << key;
+  for (auto key : {"sasl.username", "sasl.mechanism", "ssl.key.location",
+                   "ssl.certificate.pem", "security.protocol"})
+    EXPECT_FALSE(is_secret_key(key)) << key;
+  // Values librdkafka rejects, in a file: the key is named, the value never shown.
+  // (ssl_key is never settable; sasl.password.file does not exist; the OAuth keys are
+  // refused by builds without libcurl, accepted by others.)
+  for (auto key : {"ssl_key", "sasl.password.file", "sasl.oauthbearer.extensions",
+                   "sasl.oauthbearer.client.secret", "ssl.key.password"}) {
+    auto json = std::string{R"({"security": {")"} + key + R"(": "logicalCluster=hunter2"}})";
+    auto cfg = kafka_config::from_json(json, "sec.json");
+    if (!cfg) {
+      EXPECT_NE(error_of(cfg).find(key), std::string::npos) << error_of(cfg);
+      EXPECT_EQ(error_of(cfg).find("hunter2"), std::string::npos) << error_of(cfg);
+    }
+    auto env_name = std::string{key};
+    std::transform(env_name.begin(), env_name.end(), env_name.begin(), [](unsigned char c) {
+      return c == '.' ? '_' : static_cast<char>(std::toupper(c));
+    });
+    auto env = kafka_config::embedded();
+    auto err = env.apply_env({"KAFKA_ACTORS_SECURITY_" + env_name + "=logicalCluster=hunter2"});
+    if (err) {
+      EXPECT_NE(describe(err).find("KAFKA_ACTORS_SECURITY_" + env_name), std::string::npos)
+        << describe(err);
+      EXPECT_EQ(describe(err).find("hunter2"), std::string::npos) << describe(err);
+    }
+  }
+  EXPECT_FALSE(kafka_config::from_json(R"({"security": {"ssl_key": "hunter2"}})", "s.json"));
+  auto env = kafka_config::embedded();
+  EXPECT_TRUE(env.apply_env({"KAFKA_ACTORS_SECURITY_SASL_PASSWORD_FILE=hunter2"}));
+}
+
+TEST(kafka_config, environment_errors_name_the_variable_and_the_problem) {
+  auto cfg = kafka_config::embedded();
+  auto err = cfg.apply_env({"KAFKA_ACTORS_PRODUCER_LINGER_MS=abc"});
+  ASSERT_TRUE(err);
+  auto text = describe(err);
+  EXPECT_EQ(code_of(err), errc::invalid_config);
+  EXPECT_NE(text.find("<environment>"), std::string::npos) << text;
+  EXPECT_NE(text.find("KAFKA_ACTORS_PRODUCER_LINGER_MS"), std::string::npos) << text;
+  EXPECT_NE(text.find("'abc'"), std::string::npos) << text;
+  EXPECT_NE(text.find("producer.linger.ms"), std::string::npos) << text;
+  EXPECT_NE(text.find("not a number"), std::string::npos) << text;
+  // The rejected variable is not applied.
+  EXPECT_EQ(cfg.producer.count("linger.ms"), 0u);
+  auto unknown = kafka_config::embedded();
+  err = unknown.apply_env({"KAFKA_ACTORS_CONSUMER_NOT_A_KEY=1"});
+  ASSERT_TRUE(err);
+  EXPECT_NE(describe(err).find("KAFKA_ACTORS_CONSUMER_NOT_A_KEY"), std::string::npos)
+    << describe(err);
+  auto group = kafka_config::embedded();
+  err = group.apply_env({"KAFKA_ACTORS_CONSUMER_GROUP_ID=g"});
+  ASSERT_TRUE(err);
+  EXPECT_NE(describe(err).find("KAFKA_ACTORS_CONSUMER_GROUP_ID"), std::string::npos)
+    << describe(err);
+}
+
+TEST(kafka_config, empty_bootstrap_is_an_error_naming_its_source) {
+  auto file = kafka_config::from_json(R"({"bootstrap.servers": ""})", "service.json");
+  ASSERT_FALSE(file);
+  EXPECT_NE(error_of(file).find("service.json"), std::string::npos) << error_of(file);
+  EXPECT_NE(error_of(file).find("'bootstrap.servers'"), std::string::npos) << error_of(file);
+  EXPECT_NE(error_of(file).find("empty"), std::string::npos) << error_of(file);
+  EXPECT_FALSE(kafka_config::from_json(R"({"bootstrap.servers": "  "})", "service.json"));
+  auto env = kafka_config::remote("h:1");
+  auto err = env.apply_env({"KAFKA_ACTORS_BOOTSTRAP_SERVERS="});
+  ASSERT_TRUE(err);
+  EXPECT_NE(describe(err).find("KAFKA_ACTORS_BOOTSTRAP_SERVERS"), std::string::npos)
+    << describe(err);
+  EXPECT_NE(describe(err).find("empty"), std::string::npos) << describe(err);
+  EXPECT_EQ(env.bootstrap_servers, "h:1");
+  // Only an absent one means the embedded default.
+  auto absent = kafka_config::from_json(R"({"producer": {"linger.ms": 1}})", "service.json");
+  ASSERT_TRUE(absent) << error_of(absent);
+  EXPECT_TRUE(absent->is_embedded());
+}
+
+TEST(kafka_config, from_file_on_a_directory_says_so) {
+  auto dir = ::testing::TempDir();
+  auto cfg = kafka_config::from_file(dir);
+  ASSERT_FALSE(cfg);
+  auto text = error_of(cfg);
+  EXPECT_NE(text.find("is a directory"), std::string::npos) << text;
+  EXPECT_EQ(text.find("malformed JSON"), std::string::npos) << text;
 }
