@@ -2,7 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
-#include <unordered_map>
+#include <cstring>
 
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
@@ -11,11 +11,13 @@
 
 #include "kafka_actors/actors/handler_lane.hpp"
 #include "kafka_actors/config/topic_config.hpp"
-#include "kafka_actors/runtime/credit.hpp"
+#include "kafka_actors/runtime/client_errors.hpp"
+#include "kafka_actors/runtime/consumer_flow.hpp"
 #include "kafka_actors/runtime/errors.hpp"
-#include "kafka_actors/runtime/offset_tracker.hpp"
 #include "kafka_actors/runtime/queue_waker.hpp"
 #include "kafka_actors/runtime/rdkafka_handles.hpp"
+#include "kafka_actors/runtime/reaper.hpp"
+#include "kafka_actors/runtime/ticker.hpp"
 
 namespace kafka_actors {
 
@@ -24,155 +26,323 @@ namespace {
 using namespace std::chrono_literals;
 using clock_type = std::chrono::steady_clock;
 
+// Polling on a timer as well as on wake-ups: librdkafka signals only empty -> non-empty, and
+// a consumer that does not poll leaves its group after max.poll.interval.ms (DESIGN §6).
 constexpr auto tick_interval = 50ms;
 // Poll rounds per mailbox turn, so acks and control messages get a turn under load.
 constexpr int max_rounds_per_turn = 8;
+// Messages taken per turn while paused or draining (they only keep the membership alive).
+constexpr int max_idle_polls = 1000;
 
 struct consumer_state;
-
-// Owns the handle; also librdkafka's opaque, through which callbacks find the state.
-struct consumer_box {
-  client_ptr rk;
-  consumer_state* state = nullptr;
-};
 
 std::string label(const topic_partition& tp) {
   return tp.topic + "[" + std::to_string(tp.partition) + "]";
 }
 
-topic_partition tp_of(const rd_kafka_message_t* m) {
-  return topic_partition{rd_kafka_topic_name(m->rkt), m->partition};
+int64_t wall_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+           std::chrono::system_clock::now().time_since_epoch())
+    .count();
 }
 
-enum class phase { running, draining, closing };
+bool is_cooperative(rd_kafka_t* rk) {
+  auto protocol = rd_kafka_rebalance_protocol(rk);
+  return protocol && std::strcmp(protocol, "COOPERATIVE") == 0;
+}
+
+// (Un)assigns as librdkafka requires when no state is there to track it (the actor is gone
+// and the reaper closes the handle).
+void plain_rebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
+                     rd_kafka_topic_partition_list_t* parts) {
+  bool cooperative = is_cooperative(rk);
+  if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+    if (cooperative) {
+      if (auto e = rd_kafka_incremental_assign(rk, parts))
+        rd_kafka_error_destroy(e);
+    } else {
+      rd_kafka_assign(rk, parts);
+    }
+  } else if (cooperative) {
+    if (auto e = rd_kafka_incremental_unassign(rk, parts))
+      rd_kafka_error_destroy(e);
+  } else {
+    rd_kafka_assign(rk, nullptr);
+  }
+}
+
+// Everything on librdkafka's side of one consumer. Shared by the actor's state and by every
+// batch in flight (librdkafka requires every message destroyed before its handle), and the
+// opaque through which librdkafka's callbacks find the state. Whoever lets go last, the
+// handle is closed and destroyed on the reaper thread, never on a scheduler thread.
+struct consumer_client {
+  client_ptr rk;
+  queue_ptr queue;
+  std::unique_ptr<queue_waker> waker;
+  // Null once the actor's state is gone: callbacks then only (un)assign.
+  consumer_state* state = nullptr;
+  std::chrono::milliseconds close_deadline{5000};
+
+  ~consumer_client() {
+    if (!rk)
+      return;
+    auto q = std::make_shared<queue_ptr>(std::move(queue));
+    auto w = std::shared_ptr<queue_waker>(std::move(waker));
+    reap_consumer(std::move(rk), close_deadline, [q, w] {
+      if (*q && w)
+        w->disable(q->get());
+      q->reset();
+    });
+  }
+};
 
 struct consumer_state {
   static inline const char* name = "kafka-consumer";
 
-  std::shared_ptr<consumer_box> box;
-  queue_ptr queue;
-  std::unique_ptr<queue_waker> waker;
+  std::shared_ptr<consumer_client> client;
   subscription sub;
-  flow_config flow;
-  offset_tracker tracker;
-  credit_account credit;
-  // Bytes dispatched and not acknowledged, per batch and in all.
-  std::unordered_map<uint64_t, size_t> batch_bytes;
-  size_t in_flight_bytes = 0;
-
-  // Credit in records from the handler, bounded further by the byte window.
-  bool can_dispatch() const {
-    return !credit.exhausted()
-           && (in_flight_bytes == 0 || in_flight_bytes < flow.consumer_max_in_flight_bytes);
-  }
+  flow_config cfg;
+  std::optional<consumer_flow> flow;
+  caf::actor_addr self_addr;
   handler_actor handler;
   bool own_handler = false;
   std::shared_ptr<lane_counters> lane;
-  // Partitions held until their first record's `ka.due` time (retry topics), with the
-  // records that arrived since.
-  struct delay {
-    int64_t due_ms;
-    std::vector<rd_kafka_message_t*> records;
-  };
-  std::map<topic_partition, delay> delays;
-  // Records taken from librdkafka but not dispatched yet (no credit, paused, or revoked
-  // in the middle of a poll round). Offsets of these are never stored.
-  std::vector<rd_kafka_message_t*> held;
-  std::map<topic_partition, int64_t> stored;
-  std::set<topic_partition> at_end;
-  uint64_t next_batch_id = 1;
-  bool paused = false;
-  bool tick_armed = false;
-  clock_type::time_point starved_since{};
-  bool starved = false;
-  phase ph = phase::running;
-  clock_type::time_point drain_deadline{};
+  uint64_t rebalances = 0;
+  std::string last_error;
+  std::string failure;
+  // A fatal error seen inside a poll: acted on once the poll returned.
+  caf::error pending_failure;
+  bool ready = false;
+  std::vector<caf::typed_response_promise<bool>> ready_waiters;
+  std::vector<caf::typed_response_promise<consumer_status>> stop_promises;
   caf::error exit_reason;
   // Taken when closing starts: closing revokes everything, which empties what status shows.
-  consumer_status final_status;
-  std::vector<caf::typed_response_promise<consumer_status>> stop_promises;
-  consumer_status stats;
+  std::optional<consumer_status> final_status;
+  // Interning cache: consecutive records mostly share their partition.
+  const rd_kafka_topic_t* last_rkt = nullptr;
+  int32_t last_partition = -1;
+  uint32_t last_part = 0;
+  std::vector<void*> dropped;
 
   ~consumer_state() {
-    for (auto m : held)
-      rd_kafka_message_destroy(m);
-    for (auto& [tp, d] : delays)
-      for (auto m : d.records)
-        rd_kafka_message_destroy(m);
-    if (waker && queue)
-      waker->disable(queue.get());
-    queue.reset();
+    // Every way out lands here: stop, exit message, exception, last handle dropped, system
+    // shutdown. Detach librdkafka's callbacks from this state first.
+    if (client)
+      client->state = nullptr;
+    unwatch_ticks(self_addr);
+    if (own_handler && handler) {
+      if (lane)
+        lane->cancelled = true;
+      caf::anon_send_exit(handler, caf::exit_reason::user_shutdown);
+    }
+    if (flow && client) {
+      auto msgs = flow->begin_close(clock_type::now());
+      msgs.insert(msgs.end(), dropped.begin(), dropped.end());
+      if (!msgs.empty()) {
+        // This destructor may run on any thread, even inside a librdkafka callback (a
+        // waker's last reference): leave the messages to the reaper, before the handle.
+        auto c = client;
+        reap([msgs, c] {
+          for (auto m : msgs)
+            rd_kafka_message_destroy(static_cast<rd_kafka_message_t*>(m));
+        });
+      }
+    }
+    auto why = make_error(errc::stopped, "consumer of group '" + sub.group + "' is gone");
+    for (auto& rp : ready_waiters)
+      rp.deliver(why);
+    for (auto& rp : stop_promises)
+      rp.deliver(why);
   }
 
   rd_kafka_t* rk() const {
-    return box->rk.get();
+    return client->rk.get();
+  }
+
+  void destroy_dropped() {
+    for (auto m : dropped)
+      rd_kafka_message_destroy(static_cast<rd_kafka_message_t*>(m));
+    dropped.clear();
+  }
+
+  uint32_t part_of(const rd_kafka_message_t* m) {
+    if (m->rkt == last_rkt && m->partition == last_partition)
+      return last_part;
+    last_rkt = m->rkt;
+    last_partition = m->partition;
+    last_part = flow->intern(topic_partition{rd_kafka_topic_name(m->rkt), m->partition});
+    return last_part;
   }
 
   consumer_status status() const {
-    auto s = stats;
-    for (auto& tp : tracker.assigned())
+    consumer_status s;
+    for (auto& tp : flow->assigned_partitions())
       s.assigned.push_back(label(tp));
-    for (auto& [tp, off] : stored)
+    for (auto& [tp, off] : flow->stored_positions())
       s.stored[label(tp)] = off;
-    for (auto& tp : at_end)
+    for (auto& tp : flow->at_end())
       s.at_end.push_back(label(tp));
-    s.paused = paused;
-    s.stopping = ph != phase::running;
-    s.credit = credit.available();
-    s.in_flight_batches = tracker.pending();
-    s.in_flight_bytes = in_flight_bytes;
-    s.held = held.size();
+    s.paused = flow->paused();
+    s.stopping = flow->current() != consumer_flow::phase::running;
+    s.credit = flow->credit();
+    s.in_flight_batches = flow->in_flight_batches();
+    s.in_flight_bytes = flow->in_flight_bytes();
+    s.held = flow->held();
+    s.delayed = flow->stats().delayed_total;
+    auto& c = flow->stats();
+    s.dispatched = c.dispatched;
+    s.acked = c.acked;
+    s.pauses = c.pauses;
+    s.resumes = c.resumes;
+    s.fenced_acks = c.fenced_acks;
+    s.dropped_on_revoke = c.dropped_on_revoke;
+    s.rebalances = rebalances;
     if (lane) {
       s.handled = lane->handled;
       s.retried_in_place = lane->retried_in_place;
       s.forwarded_to_retry = lane->forwarded_to_retry;
       s.dead_lettered = lane->dead_lettered;
+      s.dropped = lane->dropped;
       s.breaker_opened = lane->breaker_opened;
       if (sub.breaker)
         s.breaker = to_string(static_cast<breaker_phase>(lane->breaker.load()));
     }
+    s.last_error = last_error;
+    s.failure = failure;
     return s;
   }
 
-  void drop_held_of(const std::vector<topic_partition>& tps) {
-    auto gone = [&](rd_kafka_message_t* m) {
-      auto tp = tp_of(m);
-      if (std::find(tps.begin(), tps.end(), tp) == tps.end())
-        return false;
-      rd_kafka_message_destroy(m);
-      return true;
-    };
-    held.erase(std::remove_if(held.begin(), held.end(), gone), held.end());
+  void apply_pause_changes() {
+    auto changes = flow->pause_changes();
+    if (changes.empty())
+      return;
+    tpl_ptr pause{rd_kafka_topic_partition_list_new(static_cast<int>(changes.size()))};
+    tpl_ptr resume{rd_kafka_topic_partition_list_new(static_cast<int>(changes.size()))};
+    for (auto& c : changes)
+      rd_kafka_topic_partition_list_add(c.pause ? pause.get() : resume.get(),
+                                        c.tp.topic.c_str(), c.tp.partition);
+    if (pause->cnt > 0)
+      rd_kafka_pause_partitions(rk(), pause.get());
+    if (resume->cnt > 0)
+      rd_kafka_resume_partitions(rk(), resume.get());
   }
 
-  void set_paused(bool on) {
-    rd_kafka_topic_partition_list_t* parts = nullptr;
-    if (rd_kafka_assignment(rk(), &parts) != RD_KAFKA_RESP_ERR_NO_ERROR || !parts)
-      return;
-    tpl_ptr guard{parts};
-    if (on) {
-      rd_kafka_pause_partitions(rk(), parts);
+  // Commits what is stored for `tps` without waiting: called on revoke and on close.
+  void commit_async(const std::vector<topic_partition>& tps) {
+    auto& stored = flow->stored_positions();
+    tpl_ptr list{rd_kafka_topic_partition_list_new(static_cast<int>(tps.size()))};
+    for (auto& tp : tps) {
+      auto i = stored.find(tp);
+      if (i != stored.end())
+        rd_kafka_topic_partition_list_add(list.get(), tp.topic.c_str(), tp.partition)
+          ->offset = i->second;
+    }
+    if (list->cnt > 0)
+      rd_kafka_commit(rk(), list.get(), 1);
+  }
+
+  void deliver_ready() {
+    ready = true;
+    for (auto& rp : ready_waiters)
+      rp.deliver(true);
+    ready_waiters.clear();
+  }
+
+  void on_rebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* parts) {
+    ++rebalances;
+    bool cooperative = is_cooperative(rk());
+    std::vector<topic_partition> tps;
+    for (int i = 0; i < parts->cnt; ++i)
+      tps.push_back(topic_partition{parts->elems[i].topic, parts->elems[i].partition});
+    if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+      if (cooperative) {
+        if (auto error = rd_kafka_incremental_assign(rk(), parts)) {
+          last_error = rd_kafka_error_string(error);
+          rd_kafka_error_destroy(error);
+        }
+      } else if (auto e = rd_kafka_assign(rk(), parts)) {
+        last_error = "assign: " + rd_error_text(e);
+      }
+      flow->assign(tps);
+      // A pause can outlive a reassignment in librdkafka 2.0.2 (and cannot be queried):
+      // our own state is the truth, applied to every partition we get.
+      apply_pause_changes();
+      deliver_ready();
       return;
     }
-    rd_kafka_resume_partitions(rk(), parts);
-    for (auto& [tp, d] : delays)
-      pause_one(tp, true);
+    // Revoked or lost: commit what is done unless lost, then forget the partitions so late
+    // acks for them store nothing and handlers skip what they still hold of them.
+    bool lost = err != RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS || rd_kafka_assignment_lost(rk());
+    if (!lost)
+      commit_async(tps);
+    flow->revoke(tps, dropped);
+    destroy_dropped();
+    if (cooperative) {
+      if (auto error = rd_kafka_incremental_unassign(rk(), parts))
+        rd_kafka_error_destroy(error);
+    } else {
+      rd_kafka_assign(rk(), nullptr);
+    }
   }
 
-  void pause_one(const topic_partition& tp, bool on) {
-    tpl_ptr one{rd_kafka_topic_partition_list_new(1)};
-    rd_kafka_topic_partition_list_add(one.get(), tp.topic.c_str(), tp.partition);
-    if (on)
-      rd_kafka_pause_partitions(rk(), one.get());
-    else
-      rd_kafka_resume_partitions(rk(), one.get());
+  // A client error (error callback) or an error event from a poll.
+  void on_client_error(rd_kafka_resp_err_t err, const std::string& reason) {
+    last_error = std::string{rd_kafka_err2name(err)} + ": " + reason;
+    auto kind = classify_client_error(err);
+    if (!is_persistent(kind))
+      return;
+    if (kind == client_error_kind::fatal) {
+      char buf[512];
+      auto real = rd_kafka_fatal_error(rk(), buf, sizeof(buf));
+      failure = std::string{"fatal: "} + (real ? buf : reason.c_str());
+      pending_failure = make_error(errc::kafka_error, "consumer of group '" + sub.group
+                                                        + "' hit a fatal error: " + failure);
+    } else {
+      failure = std::string{to_string(kind)} + ": " + reason;
+    }
+    auto why = make_error(kind == client_error_kind::unknown_topic ? errc::invalid_topic
+                                                                    : errc::kafka_error,
+                          "consumer of group '" + sub.group + "': " + failure);
+    for (auto& rp : ready_waiters)
+      rp.deliver(why);
+    ready_waiters.clear();
   }
 
-  // `ka.due` headers hold wall-clock milliseconds.
-  static int64_t wall_ms() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
+  static void rebalance_cb(rd_kafka_t* rk, rd_kafka_resp_err_t err,
+                           rd_kafka_topic_partition_list_t* parts, void* opaque) {
+    // A C callback must not throw into librdkafka.
+    try {
+      auto c = static_cast<consumer_client*>(opaque);
+      if (c && c->state) {
+        c->state->on_rebalance(err, parts);
+        return;
+      }
+    } catch (...) {
+    }
+    plain_rebalance(rk, err, parts);
+  }
+
+  static void error_cb(rd_kafka_t*, int err, const char* reason, void* opaque) {
+    try {
+      auto c = static_cast<consumer_client*>(opaque);
+      if (c && c->state)
+        c->state->on_client_error(static_cast<rd_kafka_resp_err_t>(err),
+                                  reason ? reason : "");
+    } catch (...) {
+    }
+  }
+
+  // A message that carries an event instead of a record.
+  void on_event(rd_kafka_message_t* m) {
+    if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+      if (m->rkt)
+        flow->end_of_partition(part_of(m), m->offset);
+      return;
+    }
+    std::string what = rd_kafka_message_errstr(m);
+    if (m->rkt && what.find(rd_kafka_topic_name(m->rkt)) == std::string::npos)
+      what = "topic '" + std::string{rd_kafka_topic_name(m->rkt)} + "': " + what;
+    on_client_error(m->err, what);
   }
 
   static int64_t due_of(rd_kafka_message_t* m) {
@@ -188,147 +358,20 @@ struct consumer_state {
     return std::atoll(std::string{static_cast<const char*>(value), size}.c_str());
   }
 
-  // Retry topics: a record not yet due holds its partition (paused) until it is; records of
-  // other partitions flow on. Returns true if `m` was taken.
-  bool delay_if_not_due(rd_kafka_message_t* m) {
-    if (!sub.honor_due_header)
-      return false;
-    auto tp = tp_of(m);
-    auto i = delays.find(tp);
-    if (i != delays.end()) {
-      i->second.records.push_back(m);
-      ++stats.delayed;
-      return true;
-    }
-    auto due = due_of(m);
-    auto now = wall_ms();
-    if (due <= now)
-      return false;
-    delays.emplace(tp, delay{due, {m}});
-    ++stats.delayed;
-    pause_one(tp, true);
-    return true;
-  }
-
-  // Moves records of partitions whose time has come back in line.
-  void release_due() {
-    auto now = wall_ms();
-    for (auto i = delays.begin(); i != delays.end();) {
-      if (i->second.due_ms > now) {
-        ++i;
-        continue;
-      }
-      // Records behind the first may be due later: they keep the partition held.
-      auto records = std::move(i->second.records);
-      auto tp = i->first;
-      i = delays.erase(i);
-      size_t k = 0;
-      for (; k < records.size(); ++k) {
-        if (due_of(records[k]) > now)
-          break;
-        held.push_back(records[k]);
-      }
-      if (k < records.size()) {
-        delays.emplace(tp, delay{due_of(records[k]),
-                                 {records.begin() + static_cast<ptrdiff_t>(k), records.end()}});
-      } else if (!paused) {
-        pause_one(tp, false);
-      }
-    }
-  }
-
-  // Commits what is done for `tps` without waiting: called on revoke and on close.
-  void commit_async(const std::vector<topic_partition>& tps) {
-    tpl_ptr list{rd_kafka_topic_partition_list_new(static_cast<int>(tps.size()))};
-    for (auto& tp : tps) {
-      auto i = stored.find(tp);
-      if (i != stored.end())
-        rd_kafka_topic_partition_list_add(list.get(), tp.topic.c_str(), tp.partition)
-          ->offset = i->second;
-    }
-    if (list->cnt > 0)
-      rd_kafka_commit(rk(), list.get(), 1);
-  }
-
-  void on_rebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* parts) {
-    ++stats.rebalances;
-    bool cooperative = std::string{rd_kafka_rebalance_protocol(rk())} == "COOPERATIVE";
-    std::vector<topic_partition> tps;
-    for (int i = 0; i < parts->cnt; ++i)
-      tps.push_back(topic_partition{parts->elems[i].topic, parts->elems[i].partition});
-    if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
-      rd_kafka_error_t* error = nullptr;
-      if (cooperative)
-        error = rd_kafka_incremental_assign(rk(), parts);
-      else
-        rd_kafka_assign(rk(), parts);
-      if (error) {
-        stats.last_error = rd_kafka_error_string(error);
-        rd_kafka_error_destroy(error);
-      }
-      for (auto& tp : tps) {
-        tracker.assign(tp);
-        stored.erase(tp);
-        at_end.erase(tp);
-      }
-      // A pause can outlive a reassignment in librdkafka 2.0.2 (and cannot be queried):
-      // our own state is the truth, applied to every partition we get.
-      if (paused)
-        rd_kafka_pause_partitions(rk(), parts);
-      else
-        rd_kafka_resume_partitions(rk(), parts);
+  // Every polled message goes through here: events, records of revoked partitions (a
+  // rebalance may have run inside that very poll), records not due yet, and the rest.
+  void take(rd_kafka_message_t* m, int64_t now_wall) {
+    if (m->err) {
+      on_event(m);
+      rd_kafka_message_destroy(m);
       return;
     }
-    // Revoked or lost: commit what is done unless lost, then forget the partitions so late
-    // acks for them store nothing.
-    bool lost = err != RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS || rd_kafka_assignment_lost(rk());
-    if (!lost)
-      commit_async(tps);
-    for (auto& tp : tps) {
-      tracker.revoke(tp);
-      stored.erase(tp);
-      at_end.erase(tp);
-    }
-    drop_held_of(tps);
-    for (auto& tp : tps) {
-      auto i = delays.find(tp);
-      if (i != delays.end()) {
-        for (auto m : i->second.records)
-          rd_kafka_message_destroy(m);
-        delays.erase(i);
-      }
-    }
-    if (cooperative) {
-      if (auto error = rd_kafka_incremental_unassign(rk(), parts))
-        rd_kafka_error_destroy(error);
-    } else {
-      rd_kafka_assign(rk(), nullptr);
-    }
+    flow_record r{m, part_of(m), m->offset, m->len + m->key_len};
+    flow->take(r, sub.honor_due_header ? due_of(m) : 0, now_wall, dropped);
+    destroy_dropped();
   }
 
-  static void rebalance_cb(rd_kafka_t*, rd_kafka_resp_err_t err,
-                           rd_kafka_topic_partition_list_t* parts, void* opaque) {
-    static_cast<consumer_box*>(opaque)->state->on_rebalance(err, parts);
-  }
-
-  static void error_cb(rd_kafka_t*, int err, const char* reason, void* opaque) {
-    auto st = static_cast<consumer_box*>(opaque)->state;
-    if (st)
-      st->stats.last_error = std::string{rd_kafka_err2name(static_cast<rd_kafka_resp_err_t>(err))}
-                             + ": " + reason;
-  }
-
-  // Handles a message that carries an event instead of a record.
-  void on_event(rd_kafka_message_t* m) {
-    if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
-      at_end.insert(tp_of(m));
-      return;
-    }
-    stats.last_error = std::string{rd_kafka_err2name(m->err)} + ": "
-                       + rd_kafka_message_errstr(m);
-  }
-
-  // Stores the positions whose contiguous prefix advanced.
+  // Stores the positions whose contiguous prefix advanced; only what librdkafka took counts.
   void store(const std::vector<commit_position>& positions) {
     if (positions.empty())
       return;
@@ -336,249 +379,205 @@ struct consumer_state {
     for (auto& p : positions)
       rd_kafka_topic_partition_list_add(list.get(), p.tp.topic.c_str(), p.tp.partition)
         ->offset = p.next_offset;
-    rd_kafka_offsets_store(rk(), list.get());
+    auto err = rd_kafka_offsets_store(rk(), list.get());
     for (int i = 0; i < list->cnt; ++i) {
       auto& e = list->elems[i];
-      topic_partition tp{e.topic, e.partition};
-      if (e.err == RD_KAFKA_RESP_ERR__STATE) {
-        // Not assigned any more: the partition was lost, never commit for it.
-        tracker.revoke(tp);
-        stored.erase(tp);
-        continue;
+      if (e.err == RD_KAFKA_RESP_ERR_NO_ERROR && err != RD_KAFKA_RESP_ERR__INVALID_ARG) {
+        flow->stored(topic_partition{e.topic, e.partition}, e.offset);
+      } else if (e.err != RD_KAFKA_RESP_ERR__STATE) {
+        // __STATE: not assigned any more, the partition was lost: never commit for it.
+        last_error = "storing offset " + std::to_string(e.offset) + " of " + e.topic + "["
+                     + std::to_string(e.partition) + "]: "
+                     + rd_error_text(e.err ? e.err : err);
       }
-      stored[tp] = e.offset;
     }
   }
 };
 
 using consumer_pointer = consumer_actor::stateful_pointer<consumer_state>;
 
-void arm_tick(consumer_pointer self) {
-  if (!self->state.tick_armed) {
-    self->state.tick_armed = true;
-    self->delayed_send(self, tick_interval, tick_atom_v);
-  }
-}
-
-void dispatch(consumer_pointer self, std::vector<rd_kafka_message_t*>& batch) {
+void dispatch(consumer_pointer self, consumer_flow::batch& b) {
   auto& st = self->state;
-  auto id = st.next_batch_id++;
-  // Last offset per partition; a batch spans few partitions, so a linear scan is cheapest.
-  struct last_of {
-    rd_kafka_topic_t* rkt;
-    int32_t partition;
-    int64_t offset;
-  };
-  std::vector<last_of> lasts;
-  for (auto m : batch) {
-    auto i = std::find_if(lasts.begin(), lasts.end(), [&](const last_of& x) {
-      return x.rkt == m->rkt && x.partition == m->partition;
+  std::vector<rd_kafka_message_t*> msgs;
+  msgs.reserve(b.records.size());
+  for (auto& r : b.records)
+    msgs.push_back(static_cast<rd_kafka_message_t*>(r.msg));
+  std::vector<record_batch::fence> fences;
+  fences.reserve(b.flags.size());
+  for (auto& [part, flag] : b.flags) {
+    auto it = std::find_if(msgs.begin(), msgs.end(), [&](rd_kafka_message_t* m) {
+      return m->partition == st.flow->partition(part).partition
+             && rd_kafka_topic_name(m->rkt) == st.flow->partition(part).topic;
     });
-    if (i == lasts.end())
-      lasts.push_back(last_of{m->rkt, m->partition, m->offset});
-    else
-      i->offset = m->offset;
+    if (it != msgs.end())
+      fences.push_back(record_batch::fence{(*it)->rkt, (*it)->partition, flag});
   }
-  for (auto& l : lasts) {
-    topic_partition tp{rd_kafka_topic_name(l.rkt), l.partition};
-    st.tracker.dispatched(id, tp, l.offset);
-    st.at_end.erase(tp);
-  }
-  st.credit.spend(static_cast<int64_t>(batch.size()));
-  st.stats.dispatched += batch.size();
-  size_t bytes = 0;
-  for (auto m : batch)
-    bytes += m->len + m->key_len;
-  st.batch_bytes[id] = bytes;
-  st.in_flight_bytes += bytes;
-  auto ptr = std::make_shared<const record_batch>(id, std::move(batch));
-  batch = {};
+  auto ptr = std::make_shared<const record_batch>(b.id, std::move(msgs), st.client,
+                                                  std::move(fences));
   self->send(st.handler, std::move(ptr), caf::actor_cast<consumer_actor>(self));
 }
 
 void finish_close(consumer_pointer self) {
   auto& st = self->state;
+  st.flow->closed();
+  auto final = st.final_status ? *st.final_status : st.status();
   for (auto& p : st.stop_promises)
-    p.deliver(st.final_status);
+    p.deliver(final);
   st.stop_promises.clear();
-  if (st.own_handler) {
-    if (st.lane)
-      st.lane->cancelled = true;
-    self->send_exit(st.handler, caf::exit_reason::user_shutdown);
-  }
-  st.handler = nullptr;
   self->quit(st.exit_reason);
 }
 
 void begin_close(consumer_pointer self, caf::error reason) {
   auto& st = self->state;
-  if (st.ph == phase::closing)
+  if (st.flow->current() == consumer_flow::phase::closing
+      || st.flow->current() == consumer_flow::phase::closed)
     return;
-  st.ph = phase::closing;
   st.exit_reason = std::move(reason);
   st.final_status = st.status();
-  st.commit_async(st.tracker.assigned());
-  if (auto err = rd_kafka_consumer_close_queue(st.rk(), st.queue.get())) {
-    st.stats.last_error = rd_kafka_error_string(err);
+  st.final_status->stopping = true;
+  for (auto m : st.flow->begin_close(clock_type::now()))
+    rd_kafka_message_destroy(static_cast<rd_kafka_message_t*>(m));
+  if (st.own_handler && st.lane)
+    st.lane->cancelled = true; // the lane stops between records: nothing more is acked
+  st.commit_async(st.flow->assigned_partitions());
+  if (auto err = rd_kafka_consumer_close_queue(st.rk(), st.client->queue.get())) {
+    st.last_error = rd_kafka_error_string(err);
     rd_kafka_error_destroy(err);
     finish_close(self);
     return;
   }
-  arm_tick(self);
   self->send(self, poll_atom_v);
 }
 
-// Drains librdkafka up to the credit, in batches. Rebalance callbacks run inside the polls.
+// The stop deadline passed while the group close was still under way (brokers gone): tear
+// down anyway and say what may not have been committed.
+void abandon_close(consumer_pointer self) {
+  auto& st = self->state;
+  auto& fs = *st.final_status;
+  fs.stop_deadline_passed = true;
+  std::string offsets;
+  for (auto& [tp, off] : fs.stored)
+    offsets += (offsets.empty() ? "" : ", ") + tp + "@" + std::to_string(off);
+  fs.last_error = "stop deadline of " + std::to_string(st.cfg.stop_timeout.count())
+                  + " ms passed before the consumer left group '" + st.sub.group + "'"
+                  + (offsets.empty() ? std::string{}
+                                     : "; stored offsets possibly not committed: " + offsets);
+  st.client->close_deadline = 0ms;
+  finish_close(self);
+}
+
+void fail_if_pending(consumer_pointer self) {
+  auto& st = self->state;
+  if (st.pending_failure) {
+    auto err = std::move(st.pending_failure);
+    st.pending_failure = caf::error{};
+    begin_close(self, std::move(err));
+  }
+}
+
+// Polls librdkafka: as many records as the flow wants, or (paused, draining) only to keep
+// the membership alive. Rebalance and error callbacks run inside these polls.
 void serve(consumer_pointer self) {
   auto& st = self->state;
-  st.waker->clear();
-  if (st.ph == phase::closing) {
+  st.client->waker->clear();
+  auto& flow = *st.flow;
+  if (flow.current() == consumer_flow::phase::closed)
+    return;
+  if (flow.current() == consumer_flow::phase::closing) {
     while (auto m = rd_kafka_consumer_poll(st.rk(), 0))
       rd_kafka_message_destroy(m); // never dispatched, never stored: read again later
     if (rd_kafka_consumer_closed(st.rk()))
       finish_close(self);
     return;
   }
-  if (st.ph == phase::draining || st.paused) {
-    // Keep the group membership alive; hold what arrives (a pause may race with a fetch).
-    while (auto m = rd_kafka_consumer_poll(st.rk(), 0)) {
-      if (m->err) {
-        st.on_event(m);
-        rd_kafka_message_destroy(m);
-      } else if (!st.delay_if_not_due(m)) {
-        st.held.push_back(m);
-      }
-    }
+  auto now_wall = wall_ms();
+  bool running = flow.current() == consumer_flow::phase::running;
+  if (running && !flow.paused() && flow.records_wanted() == 0) {
+    // Starved within the grace period: take nothing (the prefetch queue bounds memory).
     return;
   }
-  auto batch_size = static_cast<int64_t>(st.flow.consumer_batch_size);
-  for (int round = 0; round < max_rounds_per_turn; ++round) {
-    if (!st.can_dispatch())
-      break;
-    auto want = std::min(st.credit.available(), batch_size);
-    std::vector<rd_kafka_message_t*> batch;
-    batch.reserve(static_cast<size_t>(want));
-    size_t from_held = std::min(st.held.size(), static_cast<size_t>(want));
-    batch.insert(batch.end(), st.held.begin(), st.held.begin() + from_held);
-    st.held.erase(st.held.begin(), st.held.begin() + from_held);
-    bool empty = false;
-    while (static_cast<int64_t>(batch.size()) < want) {
-      auto before = st.stats.rebalances;
+  if (!running || flow.paused()) {
+    for (int n = 0; n < max_idle_polls; ++n) {
       auto m = rd_kafka_consumer_poll(st.rk(), 0);
-      if (st.stats.rebalances != before) {
-        // Partitions may have been revoked while this batch was being built.
-        st.held.insert(st.held.begin(), batch.begin(), batch.end());
-        batch.clear();
-        if (m)
-          st.held.push_back(m);
-        std::vector<topic_partition> revoked;
-        for (auto x : st.held)
-          if (!x->err && !st.tracker.is_assigned(tp_of(x)))
-            revoked.push_back(tp_of(x));
-        st.drop_held_of(revoked);
-        size_t n = std::min(st.held.size(), static_cast<size_t>(want));
-        batch.insert(batch.end(), st.held.begin(), st.held.begin() + n);
-        st.held.erase(st.held.begin(), st.held.begin() + n);
-        continue;
-      }
-      if (!m) {
-        empty = true;
+      if (!m)
         break;
-      }
-      if (m->err) {
-        st.on_event(m);
-        rd_kafka_message_destroy(m);
-        continue;
-      }
-      if (st.delay_if_not_due(m)) {
-        arm_tick(self);
-        continue;
-      }
-      batch.push_back(m);
+      st.take(m, now_wall);
     }
-    if (!batch.empty())
-      dispatch(self, batch);
-    if (empty)
-      return;
-  }
-  if (!st.can_dispatch()) {
-    // Starved: stop taking records; pause after the grace period (see tick).
-    if (!st.starved) {
-      st.starved = true;
-      st.starved_since = clock_type::now();
-    }
-    arm_tick(self);
-  } else {
-    // Round limit reached with records left: librdkafka will not signal again.
-    self->send(self, poll_atom_v);
-  }
-}
-
-void on_credit(consumer_pointer self, int64_t n) {
-  auto& st = self->state;
-  st.credit.grant(n);
-  if (st.ph != phase::running || !st.can_dispatch())
+    st.apply_pause_changes();
+    fail_if_pending(self);
     return;
-  st.starved = false;
-  if (st.paused) {
-    st.paused = false;
-    ++st.stats.resumes;
-    st.set_paused(false);
   }
-  serve(self);
+  bool more = false;
+  for (int round = 0; round < max_rounds_per_turn; ++round) {
+    auto want = flow.records_wanted();
+    more = false;
+    for (int64_t n = 0; n < want; ++n) {
+      auto m = rd_kafka_consumer_poll(st.rk(), 0);
+      if (!m)
+        break;
+      st.take(m, now_wall);
+      more = n + 1 == want;
+    }
+    while (auto b = flow.next_batch())
+      dispatch(self, *b);
+    st.apply_pause_changes();
+    if (st.pending_failure || !more || flow.current() != consumer_flow::phase::running)
+      break;
+  }
+  fail_if_pending(self);
+  if (more && flow.records_wanted() > 0)
+    self->send(self, poll_atom_v); // round limit reached with records left
 }
 
 void on_tick(consumer_pointer self) {
   auto& st = self->state;
-  st.tick_armed = false;
+  auto& flow = *st.flow;
   auto now = clock_type::now();
-  if (!st.delays.empty()) {
-    st.release_due();
-    if (!st.delays.empty())
-      arm_tick(self);
-    if (st.ph == phase::running && !st.paused && !st.held.empty())
-      serve(self);
+  flow.tick(now, wall_ms());
+  if (flow.current() == consumer_flow::phase::running) {
+    while (auto b = flow.next_batch())
+      dispatch(self, *b);
+    st.apply_pause_changes();
   }
-  switch (st.ph) {
-    case phase::running:
-      if (st.starved && !st.paused && !st.can_dispatch()
-          && now - st.starved_since >= st.flow.pause_grace) {
-        st.paused = true;
-        ++st.stats.pauses;
-        st.set_paused(true);
-      }
-      if (st.starved || st.paused) {
-        serve(self);
-        arm_tick(self);
-      }
-      break;
-    case phase::draining:
-      serve(self);
-      if (now >= st.drain_deadline)
-        begin_close(self, caf::none);
-      else
-        arm_tick(self);
-      break;
-    case phase::closing:
-      serve(self);
-      if (st.ph == phase::closing)
-        arm_tick(self);
-      break;
+  serve(self);
+  if (flow.close_due(now))
+    begin_close(self, caf::none);
+  else if (flow.current() == consumer_flow::phase::closing && flow.stop_deadline_passed(now))
+    abandon_close(self);
+}
+
+void after_feedback(consumer_pointer self) {
+  auto& st = self->state;
+  auto& flow = *st.flow;
+  if (flow.close_due(clock_type::now())) {
+    begin_close(self, caf::none);
+    return;
   }
+  if (flow.current() != consumer_flow::phase::running)
+    return;
+  while (auto b = flow.next_batch())
+    dispatch(self, *b);
+  st.apply_pause_changes();
+  serve(self);
 }
 
 consumer_actor::behavior_type consumer_impl(consumer_pointer self,
-                                            std::shared_ptr<consumer_box> box,
+                                            std::shared_ptr<consumer_client> client,
                                             std::shared_ptr<subscription> sub,
-                                            flow_config flow) {
+                                            flow_config cfg) {
   auto& st = self->state;
-  st.box = std::move(box);
-  st.box->state = &st;
+  st.client = std::move(client);
+  st.client->state = &st;
+  st.client->close_deadline = cfg.stop_timeout;
   st.sub = std::move(*sub);
-  st.flow = flow;
-  st.queue.reset(rd_kafka_queue_get_consumer(st.rk()));
-  st.waker = std::make_unique<queue_waker>(self->address());
-  st.waker->enable(st.queue.get());
+  st.cfg = cfg;
+  st.flow.emplace(flow_settings{static_cast<int64_t>(cfg.consumer_batch_size),
+                                cfg.consumer_max_in_flight_bytes, cfg.pause_grace,
+                                cfg.drain_timeout, cfg.stop_timeout});
+  st.self_addr = self->address();
+  st.client->waker = std::make_unique<queue_waker>(self->address());
+  st.client->waker->enable(st.client->queue.get());
+  watch_ticks(self->address(), tick_interval);
   auto me = caf::actor_cast<consumer_actor>(self);
   if (st.sub.handler) {
     st.handler = st.sub.handler;
@@ -587,53 +586,58 @@ consumer_actor::behavior_type consumer_impl(consumer_pointer self,
     auto lane = std::make_shared<lane_config>();
     lane->on_record = st.sub.on_record;
     lane->on_batch = st.sub.on_batch;
-    lane->credit = static_cast<int64_t>(flow.consumer_max_in_flight);
+    lane->credit = static_cast<int64_t>(cfg.consumer_max_in_flight);
     lane->retry = st.sub.retry;
     lane->breaker = st.sub.breaker;
     lane->producer = st.sub.producer;
+    lane->forwarder = st.sub.forwarder;
     st.lane = lane->counters;
-    st.handler = spawn_handler_lane(self->system(), st.sub.blocking_handler, me, lane);
+    st.handler = spawn_handler_lane(self->system(), st.sub.blocking_handler, lane);
   }
+  // The handler learns who feeds it and answers with its credit (also after a restart).
+  self->send(st.handler, join_atom_v, me);
   self->send(self, poll_atom_v);
   return {
-    [=](credit_atom, int64_t n) { on_credit(self, n); },
+    [=](credit_atom, int64_t n) {
+      self->state.flow->grant(n);
+      after_feedback(self);
+    },
     [=](ack_atom, uint64_t id, int64_t n) {
       auto& st = self->state;
-      std::vector<commit_position> positions;
-      auto before = st.tracker.pending();
-      auto b = st.batch_bytes.find(id);
-      if (b != st.batch_bytes.end()) {
-        st.in_flight_bytes -= std::min(st.in_flight_bytes, b->second);
-        st.batch_bytes.erase(b);
-      }
-      st.tracker.acked(id, positions);
-      if (st.tracker.pending() == before)
-        ++st.stats.fenced_acks;
-      st.stats.acked += 1;
-      st.store(positions);
-      if (st.ph == phase::draining && st.tracker.pending() == 0) {
-        begin_close(self, caf::none);
-        return;
-      }
-      on_credit(self, n);
+      st.store(st.flow->ack(id));
+      st.flow->grant(n);
+      after_feedback(self);
     },
-    [=](fail_atom, uint64_t, caf::error& err) {
+    [=](fail_atom, uint64_t id, caf::error& err) {
       auto& st = self->state;
-      st.stats.last_error = describe(err);
+      if (!st.flow->live(id))
+        return; // fenced by a revoke: its records belong to another member now
+      st.last_error = describe(err);
       begin_close(self, std::move(err));
     },
     [=](stop_atom) -> caf::typed_response_promise<consumer_status> {
       auto& st = self->state;
       auto rp = self->make_response_promise<consumer_status>();
       st.stop_promises.push_back(rp);
-      if (st.ph == phase::running) {
-        st.ph = phase::draining;
-        st.drain_deadline = clock_type::now() + st.flow.drain_timeout;
-        if (st.tracker.pending() == 0)
+      if (st.flow->current() == consumer_flow::phase::running) {
+        // Take nothing more: pause at once, so a drain holds the same bound as running.
+        st.flow->stop(clock_type::now());
+        st.apply_pause_changes();
+        if (st.flow->close_due(clock_type::now()))
           begin_close(self, caf::none);
-        else
-          arm_tick(self);
       }
+      return rp;
+    },
+    [=](ready_atom) -> caf::typed_response_promise<bool> {
+      auto& st = self->state;
+      auto rp = self->make_response_promise<bool>();
+      if (!st.failure.empty())
+        rp.deliver(make_error(errc::kafka_error,
+                              "consumer of group '" + st.sub.group + "': " + st.failure));
+      else if (st.ready)
+        rp.deliver(true);
+      else
+        st.ready_waiters.push_back(rp);
       return rp;
     },
     [=](status_atom) { return self->state.status(); },
@@ -663,7 +667,7 @@ caf::expected<consumer_actor> spawn_consumer(caf::actor_system& sys, const kafka
   if ((sub.retry || sub.breaker) && !sub.on_record)
     return make_error(errc::invalid_argument,
                       "retry and breaker work per record: they need on_record");
-  if (sub.retry && !sub.producer)
+  if (sub.retry && !sub.producer && !sub.forwarder)
     return make_error(errc::invalid_argument,
                       "a retry policy needs a producer for the retry and dead-letter topics "
                       "(subscribe through KafkaService)");
@@ -674,22 +678,24 @@ caf::expected<consumer_actor> spawn_consumer(caf::actor_system& sys, const kafka
   auto conf = make_conf(props);
   if (!conf)
     return conf.error();
-  auto box = std::make_shared<consumer_box>();
-  rd_kafka_conf_set_opaque(conf->get(), box.get());
+  auto client = std::make_shared<consumer_client>();
+  rd_kafka_conf_set_opaque(conf->get(), client.get());
   rd_kafka_conf_set_rebalance_cb(conf->get(), &consumer_state::rebalance_cb);
   rd_kafka_conf_set_error_cb(conf->get(), &consumer_state::error_cb);
-  auto client = make_client(RD_KAFKA_CONSUMER, std::move(*conf));
-  if (!client)
-    return client.error();
-  box->rk = std::move(*client);
+  auto rk = make_client(RD_KAFKA_CONSUMER, std::move(*conf));
+  if (!rk)
+    return rk.error();
+  client->rk = std::move(*rk);
   // All events (rebalances, errors, records) come through the consumer queue we poll.
-  rd_kafka_poll_set_consumer(box->rk.get());
+  rd_kafka_poll_set_consumer(client->rk.get());
+  client->queue.reset(rd_kafka_queue_get_consumer(client->rk.get()));
+  client->close_deadline = cfg.flow.stop_timeout;
   tpl_ptr topics{rd_kafka_topic_partition_list_new(static_cast<int>(sub.topics.size()))};
   for (auto& t : sub.topics)
     rd_kafka_topic_partition_list_add(topics.get(), t.c_str(), RD_KAFKA_PARTITION_UA);
-  if (auto err = rd_kafka_subscribe(box->rk.get(), topics.get()))
+  if (auto err = rd_kafka_subscribe(client->rk.get(), topics.get()))
     return make_error(errc::kafka_error, "subscribing to topics: " + rd_error_text(err));
-  return sys.spawn(consumer_impl, std::move(box),
+  return sys.spawn(consumer_impl, std::move(client),
                    std::make_shared<subscription>(std::move(sub)), cfg.flow);
 }
 

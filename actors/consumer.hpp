@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include <caf/actor_addr.hpp>
 #include <caf/actor_system.hpp>
 #include <caf/allowed_unsafe_message_type.hpp>
 #include <caf/error.hpp>
@@ -41,7 +42,8 @@ struct consumer_status {
   std::vector<std::string> assigned;
   /// Next offset stored for commit, per "topic[partition]".
   std::map<std::string, int64_t> stored;
-  /// Partitions that reached their end since their last record (enable.partition.eof).
+  /// Partitions at their end (enable.partition.eof): the end was reached and every record
+  /// before it was acknowledged.
   std::vector<std::string> at_end;
   bool paused = false;
   bool stopping = false;
@@ -63,10 +65,21 @@ struct consumer_status {
   uint64_t retried_in_place = 0;
   uint64_t forwarded_to_retry = 0;
   uint64_t dead_lettered = 0;
+  /// Records the retry policy dropped (retries exhausted, no dead-letter topic).
+  uint64_t dropped = 0;
+  /// Records taken and then dropped because their partition was revoked (the new owner
+  /// reads them again).
+  uint64_t dropped_on_revoke = 0;
   /// "closed", "open" or "half_open" when the subscription has a breaker, else empty.
   std::string breaker;
   uint64_t breaker_opened = 0;
   std::string last_error;
+  /// A condition retrying will not heal ("authentication: ...", "authorization: ...",
+  /// "unknown_topic: ...", "fatal: ..."); empty while healthy.
+  std::string failure;
+  /// Set in a final status when the stop deadline passed before the group close finished:
+  /// the offsets in `stored` may not have been committed.
+  bool stop_deadline_passed = false;
 };
 
 template <class Inspector>
@@ -74,8 +87,9 @@ typename Inspector::result_type inspect(Inspector& f, consumer_status& x) {
   return f(caf::meta::type_name("kafka_actors::consumer_status"), x.assigned, x.stored,
            x.at_end, x.paused, x.stopping, x.credit, x.in_flight_batches, x.in_flight_bytes, x.held, x.dispatched,
            x.acked, x.pauses, x.resumes, x.rebalances, x.fenced_acks, x.delayed,
-           x.handled, x.retried_in_place, x.forwarded_to_retry, x.dead_lettered, x.breaker,
-           x.breaker_opened, x.last_error);
+           x.handled, x.retried_in_place, x.forwarded_to_retry, x.dead_lettered, x.dropped,
+           x.dropped_on_revoke, x.breaker, x.breaker_opened, x.last_error, x.failure,
+           x.stop_deadline_passed);
 }
 
 using consumer_actor = caf::typed_actor<
@@ -84,18 +98,27 @@ using consumer_actor = caf::typed_actor<
   // The handler finished batch `id` and grants `n` more records.
   caf::reacts_to<ack_atom, uint64_t, int64_t>,
   // The handler could not finish batch `id`: the consumer stops with this error, committing
-  // only what was acknowledged (a supervisor restarts it; the batch is redelivered).
+  // only what was acknowledged (a supervisor restarts it; the batch is redelivered). A fail
+  // for a batch fenced by a revoke is ignored.
   caf::reacts_to<fail_atom, uint64_t, caf::error>,
-  // Waits for in-flight batches (up to flow_config::drain_timeout), commits, leaves the
-  // group, quits. Replies with the final status.
+  // Stops taking records at once (partitions pause), waits for in-flight batches (up to
+  // flow_config::drain_timeout), commits, leaves the group, quits; all within
+  // flow_config::stop_timeout. Replies with the final status.
   caf::replies_to<stop_atom>::with<consumer_status>,
+  // Answers true once the first assignment arrived, or an error as soon as the consumer
+  // sees a condition retrying will not heal (authentication, authorization, unknown topic).
+  caf::replies_to<ready_atom>::with<bool>,
   caf::replies_to<status_atom>::with<consumer_status>,
   // Internal: librdkafka has events; a timer fired.
   caf::reacts_to<poll_atom>, caf::reacts_to<tick_atom>>;
 
-/// A handler actor receives batches with the consumer to acknowledge them to; it must grant
-/// credit first (credit_atom) and ack every batch (ack_atom) or fail it (fail_atom).
-using handler_actor = caf::typed_actor<caf::reacts_to<record_batch_ptr, consumer_actor>>;
+/// A handler actor: a consumer introduces itself with `join` (at start and after every
+/// restart); the handler answers with credit (credit_atom), then receives batches with the
+/// consumer to acknowledge them to, and acks every batch (ack_atom, granting more credit) or
+/// fails it (fail_atom). Records of a batch whose partition was revoked meanwhile
+/// (record_batch::revoked) belong to another member now and should be skipped.
+using handler_actor = caf::typed_actor<caf::reacts_to<join_atom, consumer_actor>,
+                                       caf::reacts_to<record_batch_ptr, consumer_actor>>;
 
 /// Called once per record; an error (or exception) fails the batch and names the record.
 using record_handler = std::function<caf::error(const record&)>;
@@ -121,8 +144,11 @@ struct subscription {
   /// handler and returns no credit, so the consumer pauses its partitions; half-open, it
   /// probes with the next records.
   std::optional<breaker_config> breaker;
-  /// Where retry forwards go (KafkaService sets it).
+  /// Where retry forwards go when the consumer is spawned directly.
   producer_actor producer;
+  /// Set by KafkaService instead of `producer`: forwards go through the service to
+  /// whichever producer it runs now (it restarts a failed one). Held weakly.
+  caf::actor_addr forwarder;
   /// Hold each partition until its records' `ka.due` header time (retry topics).
   bool honor_due_header = false;
 };

@@ -40,6 +40,8 @@ caf::error call_handler(const record_handler& on_record, const record& r) {
 caf::error run_handler(const record_batch& batch, const record_handler& on_record,
                        const batch_handler& on_batch, const std::atomic<bool>* cancelled) {
   if (on_batch) {
+    if (batch.all_revoked())
+      return caf::none; // the partitions' new owners read these records again
     caf::error err;
     try {
       err = on_batch(batch);
@@ -58,6 +60,8 @@ caf::error run_handler(const record_batch& batch, const record_handler& on_recor
   for (size_t i = 0; i < batch.size(); ++i) {
     if (cancelled && cancelled->load(std::memory_order_relaxed))
       return make_error(errc::stopped, "consumer closed");
+    if (batch.revoked(i))
+      continue; // moved to another member by a rebalance: it reads the record again
     if (auto err = call_handler(on_record, batch[i]))
       return make_error(errc::handler_failed,
                         "record " + batch[i].where() + ": " + describe(err));
@@ -104,6 +108,14 @@ message forward_record(const record& r, const std::string& topic, const caf::err
 }
 
 using lane_actor = handler_actor::extend<caf::reacts_to<tick_atom>>;
+
+// Whoever takes forwards now: KafkaService (resolved each time, it may have restarted its
+// producer) or the producer the lane was given.
+forward_sink forward_target(const lane_config& cfg) {
+  if (cfg.forwarder)
+    return caf::actor_cast<forward_sink>(cfg.forwarder);
+  return cfg.producer;
+}
 
 struct lane_state {
   static inline const char* name = "kafka-handler-lane";
@@ -154,7 +166,14 @@ void finish_batch(lane_pointer self) {
   auto forwards = std::move(st.forwards);
   st.forwards = {};
   auto from = done.from;
-  self->request(st.cfg->producer, std::chrono::minutes{5}, send_atom_v, std::move(forwards))
+  auto target = forward_target(*st.cfg);
+  if (!target) {
+    self->send(from, fail_atom_v, id,
+               make_error(errc::handler_failed,
+                          "could not forward a failed record: its service is gone"));
+    return;
+  }
+  self->request(target, std::chrono::minutes{5}, send_atom_v, std::move(forwards))
     .then(
       [=](const batch_report& rep) {
         if (rep.failed() == 0) {
@@ -242,6 +261,10 @@ void process(lane_pointer self) {
         self->delayed_send(self, std::max(wait, std::chrono::milliseconds{1}), tick_atom_v);
         return;
       }
+      if (batch.revoked(st.index)) {
+        ++st.index; // moved to another member by a rebalance
+        continue;
+      }
       auto r = batch[st.index];
       auto err = call_handler(cfg.on_record, r);
       now = clock_type::now();
@@ -254,7 +277,8 @@ void process(lane_pointer self) {
         st.publish_breaker(now);
         continue;
       }
-      if (st.breaker && classify(err) == failure_kind::retriable) {
+      auto kind = classify(err);
+      if (st.breaker && kind == failure_kind::retriable) {
         auto before = st.breaker->times_opened();
         st.breaker->on_failure(now);
         if (st.breaker->times_opened() != before)
@@ -262,12 +286,30 @@ void process(lane_pointer self) {
         st.publish_breaker(now);
       }
       if (!cfg.retry) {
+        if (kind == failure_kind::non_retriable) {
+          // The record, not the dependency, is at fault: retrying it can never succeed and
+          // it says nothing about the dependency. Without a retry policy (no dead-letter
+          // topic) the batch fails, naming the record.
+          if (st.breaker)
+            st.breaker->release_probe();
+          auto id = batch.id();
+          auto from = current.from;
+          auto failed = make_error(errc::non_retriable,
+                                   "record " + r.where() + ": " + describe(err));
+          st.queue.pop_front();
+          st.index = 0;
+          st.attempts = 0;
+          self->send(from, fail_atom_v, id, std::move(failed));
+          break;
+        }
         // A breaker alone retries the record once the dependency is probed again.
         continue;
       }
       if (!on_failure(self, r, err))
         return;
     }
+    if (st.queue.empty() || &st.queue.front() != &current || st.index < batch.size())
+      continue; // the batch failed and left the queue
     finish_batch(self);
   }
 }
@@ -276,14 +318,15 @@ void process(lane_pointer self) {
 
 namespace {
 
-lane_actor::behavior_type handler_lane(lane_pointer self, consumer_actor consumer,
-                                       std::shared_ptr<lane_config> cfg) {
+lane_actor::behavior_type handler_lane(lane_pointer self, std::shared_ptr<lane_config> cfg) {
   auto& st = self->state;
   st.cfg = std::move(cfg);
   if (st.cfg->breaker)
     st.breaker.emplace(*st.cfg->breaker);
-  self->send(consumer, credit_atom_v, st.cfg->credit);
   return {
+    [=](join_atom, const consumer_actor& consumer) {
+      self->send(consumer, credit_atom_v, self->state.cfg->credit);
+    },
     [=](const record_batch_ptr& batch, const consumer_actor& from) {
       self->state.queue.push_back(lane_state::pending{batch, from});
       process(self);
@@ -297,11 +340,11 @@ lane_actor::behavior_type handler_lane(lane_pointer self, consumer_actor consume
 
 } // namespace
 
-handler_actor spawn_handler_lane(caf::actor_system& sys, bool detached, consumer_actor consumer,
+handler_actor spawn_handler_lane(caf::actor_system& sys, bool detached,
                                  std::shared_ptr<lane_config> cfg) {
   if (detached)
-    return sys.spawn<caf::detached>(handler_lane, std::move(consumer), std::move(cfg));
-  return sys.spawn(handler_lane, std::move(consumer), std::move(cfg));
+    return sys.spawn<caf::detached>(handler_lane, std::move(cfg));
+  return sys.spawn(handler_lane, std::move(cfg));
 }
 
 } // namespace kafka_actors

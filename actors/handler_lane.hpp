@@ -30,6 +30,10 @@ struct lane_counters {
   std::atomic<bool> cancelled{false};
 };
 
+/// What a lane needs of whoever takes its forwards: a producer, or KafkaService itself.
+using forward_sink =
+  caf::typed_actor<caf::replies_to<send_atom, message_batch>::with<batch_report>>;
+
 struct lane_config {
   record_handler on_record;
   batch_handler on_batch;
@@ -37,17 +41,19 @@ struct lane_config {
   std::optional<retry_policy> retry;
   std::optional<breaker_config> breaker;
   producer_actor producer;
+  /// Preferred over `producer` when set: resolved at every forward (KafkaService).
+  caf::actor_addr forwarder;
   std::shared_ptr<lane_counters> counters = std::make_shared<lane_counters>();
 };
 
-/// Spawns a lane feeding `consumer`; `detached` gives it a thread of its own, so a blocking
-/// handler stalls nobody else.
-handler_actor spawn_handler_lane(caf::actor_system& sys, bool detached, consumer_actor consumer,
+/// Spawns a lane; it grants its credit to whichever consumer joins it. `detached` gives it a
+/// thread of its own, so a blocking handler stalls nobody else.
+handler_actor spawn_handler_lane(caf::actor_system& sys, bool detached,
                                  std::shared_ptr<lane_config> cfg);
 
 /// Runs `on_record` over every record of `batch` (or `on_batch` once), turning errors and
 /// exceptions into an errc::handler_failed error that names the record. Stops early with
-/// errc::stopped once `cancelled` is set.
+/// errc::stopped once `cancelled` is set. Records of revoked partitions are skipped.
 caf::error run_handler(const record_batch& batch, const record_handler& on_record,
                        const batch_handler& on_batch,
                        const std::atomic<bool>* cancelled = nullptr);

@@ -21,11 +21,17 @@ constexpr auto min_backoff = std::chrono::milliseconds{200};
 constexpr auto max_backoff = std::chrono::milliseconds{30000};
 constexpr auto call_timeout = std::chrono::seconds{60};
 
+// A run this long without failing counts as healthy: backoff and failure count start over.
+constexpr auto healthy_run = std::chrono::seconds{60};
+
 struct child {
   subscription sub;
   consumer_actor consumer;
   std::chrono::milliseconds backoff = min_backoff;
   bool stopping = false;
+  /// Failed runs in a row.
+  size_t failures = 0;
+  std::chrono::steady_clock::time_point started_at{};
   /// The subscription a retry-topic consumer serves (0 for a subscription itself).
   uint64_t parent = 0;
 };
@@ -40,7 +46,13 @@ struct service_state {
   uint64_t next_id = 1;
   uint64_t restarts = 0;
   std::string last_failure;
+  std::map<uint64_t, std::string> failed;
   bool stopping = false;
+
+  // How long a stop may take before the service gives up waiting for the consumer.
+  std::chrono::milliseconds stop_wait() const {
+    return cfg.flow.stop_timeout + std::chrono::seconds{5};
+  }
 };
 
 using service_pointer = kafka_service_actor::stateful_pointer<service_state>;
@@ -51,6 +63,7 @@ caf::error start_consumer(service_pointer self, uint64_t id) {
   if (!hdl)
     return hdl.error();
   c.consumer = *hdl;
+  c.started_at = std::chrono::steady_clock::now();
   self->monitor(c.consumer);
   return caf::none;
 }
@@ -59,8 +72,9 @@ caf::error start_consumer(service_pointer self, uint64_t id) {
 // per retry level, reading `<topic>.retry.<n>` in a group of its own and honouring due times.
 caf::expected<uint64_t> start_subscription(service_pointer self, subscription sub) {
   auto& st = self->state;
-  if (sub.retry)
-    sub.producer = st.producer;
+  // Forwards go through the service to whichever producer it runs when they happen.
+  if (sub.retry && !sub.producer)
+    sub.forwarder = self->address();
   auto id = st.next_id++;
   std::vector<uint64_t> started;
   auto add = [&](subscription s, uint64_t parent) -> caf::error {
@@ -90,7 +104,7 @@ caf::expected<uint64_t> start_subscription(service_pointer self, subscription su
     for (auto cid : started) {
       auto& c = st.children.at(cid);
       c.stopping = true;
-      self->request(c.consumer, caf::infinite, stop_atom_v)
+      self->request(c.consumer, st.stop_wait(), stop_atom_v)
             .then([](const consumer_status&) {}, [](const caf::error&) {});
     }
     return err;
@@ -142,7 +156,7 @@ void stop_consumers(service_pointer self, Then then) {
   for (auto id : ids) {
     auto& c = self->state.children.at(id);
     c.stopping = true;
-    self->request(c.consumer, caf::infinite, stop_atom_v)
+    self->request(c.consumer, self->state.stop_wait(), stop_atom_v)
       .then([=](const consumer_status&) mutable { if (--*pending == 0) then(); },
             [=](const caf::error&) mutable { if (--*pending == 0) then(); });
   }
@@ -182,6 +196,16 @@ kafka_service_actor::behavior_type service_impl(service_pointer self,
         return;
       }
       st.last_failure = "subscription " + std::to_string(id) + ": " + describe(dm.reason);
+      if (std::chrono::steady_clock::now() - c.started_at >= healthy_run) {
+        c.failures = 0;
+        c.backoff = min_backoff;
+      }
+      if (++c.failures > st.cfg.flow.max_restarts) {
+        st.failed[id] = "gave up after " + std::to_string(c.failures)
+                        + " failed runs in a row: " + describe(dm.reason);
+        st.children.erase(id);
+        return;
+      }
       self->delayed_send(self, c.backoff, restart_atom_v, id);
       c.backoff = std::min(c.backoff * 2, max_backoff);
       return;
@@ -224,6 +248,11 @@ kafka_service_actor::behavior_type service_impl(service_pointer self,
           rp.deliver(*failure);
           return;
         }
+        if (self->state.stopping) {
+          // stop_all began while the topics were created: start nothing it would miss.
+          rp.deliver(make_error(errc::stopped, "service is stopping"));
+          return;
+        }
         auto id = start_subscription(self, std::move(*shared));
         if (id)
           rp.deliver(*id);
@@ -250,11 +279,23 @@ kafka_service_actor::behavior_type service_impl(service_pointer self,
       for (auto& [cid, c] : st.children)
         if (c.parent == id && c.consumer) {
           c.stopping = true;
-          self->request(c.consumer, caf::infinite, stop_atom_v)
+          self->request(c.consumer, st.stop_wait(), stop_atom_v)
             .then([](const consumer_status&) {}, [](const caf::error&) {});
         }
       i->second.stopping = true;
       return self->delegate(i->second.consumer, stop_atom_v);
+    },
+    [=](ready_atom, uint64_t id) -> caf::result<bool> {
+      auto& st = self->state;
+      auto f = st.failed.find(id);
+      if (f != st.failed.end())
+        return make_error(errc::kafka_error,
+                          "subscription " + std::to_string(id) + ": " + f->second);
+      auto i = st.children.find(id);
+      if (i == st.children.end() || !i->second.consumer)
+        return make_error(errc::invalid_argument,
+                          "no running subscription " + std::to_string(id));
+      return self->delegate(i->second.consumer, ready_atom_v);
     },
     [=](restart_atom, uint64_t id) {
       auto& st = self->state;
@@ -287,6 +328,7 @@ kafka_service_actor::behavior_type service_impl(service_pointer self,
       out->embedded = st.cluster != nullptr;
       out->restarts = st.restarts;
       out->last_failure = st.last_failure;
+      out->failed = st.failed;
       auto pending = std::make_shared<size_t>(1);
       auto done = [=]() mutable {
         if (--*pending == 0)
@@ -331,7 +373,7 @@ kafka_service_actor::behavior_type service_impl(service_pointer self,
           finish();
           return;
         }
-        self->request(self->state.producer, caf::infinite, stop_atom_v)
+        self->request(self->state.producer, self->state.stop_wait(), stop_atom_v)
           .then([=](uint64_t) mutable { finish(); },
                 [=](const caf::error&) mutable { finish(); });
       });

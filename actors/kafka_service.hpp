@@ -35,12 +35,14 @@ struct service_status {
   /// Consumer restarts after failures, over all subscriptions.
   uint64_t restarts = 0;
   std::string last_failure;
+  /// Subscriptions given up after flow_config::max_restarts failed runs in a row, with why.
+  std::map<uint64_t, std::string> failed;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, service_status& x) {
   return f(caf::meta::type_name("kafka_actors::service_status"), x.bootstrap_servers,
-           x.embedded, x.producer, x.consumers, x.restarts, x.last_failure);
+           x.embedded, x.producer, x.consumers, x.restarts, x.last_failure, x.failed);
 }
 
 using kafka_service_actor = caf::typed_actor<
@@ -53,6 +55,10 @@ using kafka_service_actor = caf::typed_actor<
   caf::replies_to<subscribe_atom, subscription>::with<uint64_t>,
   // Stops one subscription (commits); answers with its final status.
   caf::replies_to<stop_atom, uint64_t>::with<consumer_status>,
+  // Waits until subscription `id` has its first assignment; fails at once on a condition
+  // retrying will not heal (authentication, authorization, unknown topic) or once the
+  // subscription was given up.
+  caf::replies_to<ready_atom, uint64_t>::with<bool>,
   // create_topic: errc::topic_already_exists is its own outcome.
   caf::replies_to<create_topic_atom, topic_config>::with<bool>,
   // Waits until a broker answers; errc::broker_unreachable otherwise.

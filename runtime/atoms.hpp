@@ -26,7 +26,9 @@ KAFKA_ACTORS_ATOM(ping, "ping")           // is a broker reachable?
 KAFKA_ACTORS_ATOM(restart, "restart")
 KAFKA_ACTORS_ATOM(lag, "lag")
 KAFKA_ACTORS_ATOM(allow, "allow")         // may a call to the guarded dependency go now?
-KAFKA_ACTORS_ATOM(outcome, "outcome")     // how a call went             // committed vs end offsets of a group
+KAFKA_ACTORS_ATOM(outcome, "outcome")     // how a call went
+KAFKA_ACTORS_ATOM(join, "join")           // a consumer introduces itself to its handler
+KAFKA_ACTORS_ATOM(ready, "ready")         // wait until a consumer has its first assignment
 
 #undef KAFKA_ACTORS_ATOM
 

@@ -58,6 +58,18 @@ void offset_tracker::acked(batch_id id, std::vector<commit_position>& out) {
   batches_.erase(b);
 }
 
+bool offset_tracker::live(batch_id id) const {
+  auto b = batches_.find(id);
+  if (b == batches_.end())
+    return false;
+  for (auto& part : b->second) {
+    auto i = partitions_.find(part.tp);
+    if (i != partitions_.end() && i->second.generation == part.generation)
+      return true;
+  }
+  return false;
+}
+
 size_t offset_tracker::pending(const topic_partition& tp) const {
   auto i = partitions_.find(tp);
   if (i == partitions_.end())

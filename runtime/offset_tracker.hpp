@@ -52,6 +52,10 @@ public:
   /// with the next offset to read, to `out`. Unknown or fenced batches add nothing.
   void acked(batch_id id, std::vector<commit_position>& out);
 
+  /// True if batch `id` was handed out and still counts for at least one of its partitions
+  /// (not acknowledged, not fenced by a revoke).
+  bool live(batch_id id) const;
+
   /// Number of batch segments handed out and not yet acknowledged, over all partitions.
   size_t pending() const noexcept {
     return pending_;

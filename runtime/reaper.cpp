@@ -1,6 +1,7 @@
 #include "kafka_actors/runtime/reaper.hpp"
 
 #include <condition_variable>
+#include <cstring>
 #include <deque>
 #include <mutex>
 #include <thread>
@@ -88,10 +89,13 @@ void await_reaper() {
   the_reaper().wait_for_all_queued();
 }
 
-void reap_consumer(client_ptr rk, std::chrono::milliseconds deadline) {
+void reap_consumer(client_ptr rk, std::chrono::milliseconds deadline,
+                   std::function<void()> before) {
   // std::function needs a copyable callable: carry the handle in a shared_ptr.
   auto handle = std::make_shared<client_ptr>(std::move(rk));
-  reap([handle, deadline] {
+  reap([handle, deadline, before] {
+    if (before)
+      before();
     auto rk = handle->get();
     if (!rk)
       return;
@@ -108,9 +112,8 @@ void reap_consumer(client_ptr rk, std::chrono::milliseconds deadline) {
             if (rd_kafka_event_type(ev) == RD_KAFKA_EVENT_REBALANCE) {
               auto err = rd_kafka_event_error(ev);
               auto parts = rd_kafka_event_topic_partition_list(ev);
-              bool cooperative = rd_kafka_rebalance_protocol(rk)
-                                 && std::string{rd_kafka_rebalance_protocol(rk)}
-                                      == "COOPERATIVE";
+              auto protocol = rd_kafka_rebalance_protocol(rk);
+              bool cooperative = protocol && std::strcmp(protocol, "COOPERATIVE") == 0;
               if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
                 if (cooperative) {
                   if (auto e = rd_kafka_incremental_assign(rk, parts))

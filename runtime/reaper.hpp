@@ -22,7 +22,9 @@ void await_reaper();
 
 /// Closes a consumer (leaving its group and committing stored offsets when auto-commit is
 /// on) within `deadline`, then destroys it without a second close. Runs on the reaper.
-void reap_consumer(client_ptr rk, std::chrono::milliseconds deadline);
+/// `before` runs first on the reaper (e.g. to detach a queue callback and free the queue).
+void reap_consumer(client_ptr rk, std::chrono::milliseconds deadline,
+                   std::function<void()> before = {});
 
 /// Flushes a producer for at most `deadline`, then destroys it. Runs on the reaper.
 void reap_producer(client_ptr rk, std::chrono::milliseconds deadline);

@@ -78,6 +78,23 @@ record_batch::~record_batch() {
     rd_kafka_message_destroy(m);
 }
 
+bool record_batch::revoked(size_t i) const noexcept {
+  auto m = msgs_[i];
+  for (auto& f : fences_)
+    if (f.partition == m->partition && f.rkt == m->rkt)
+      return f.revoked && f.revoked->load(std::memory_order_relaxed);
+  return false;
+}
+
+bool record_batch::all_revoked() const noexcept {
+  if (fences_.empty())
+    return false;
+  for (auto& f : fences_)
+    if (!f.revoked || !f.revoked->load(std::memory_order_relaxed))
+      return false;
+  return true;
+}
+
 size_t record_batch::bytes() const noexcept {
   size_t n = 0;
   for (auto m : msgs_)

@@ -3,6 +3,7 @@
 // Consumed records travel between actors without copies: a record is a view of a
 // librdkafka message; a batch owns its messages and is shared read-only between actors.
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -12,6 +13,7 @@
 #include "kafka_actors/runtime/message.hpp"
 
 struct rd_kafka_message_s;
+struct rd_kafka_topic_s;
 
 namespace kafka_actors {
 
@@ -45,8 +47,20 @@ class record_batch {
 public:
   using id_type = uint64_t;
 
-  record_batch(id_type id, std::vector<rd_kafka_message_s*> msgs) noexcept
-    : id_(id), msgs_(std::move(msgs)) {
+  /// Raised once the partition `partition` of topic `rkt` was revoked from the consumer.
+  struct fence {
+    const rd_kafka_topic_s* rkt;
+    int32_t partition;
+    std::shared_ptr<const std::atomic<bool>> revoked;
+  };
+
+  /// `keep_alive` owns the client the messages came from: librdkafka requires every message
+  /// destroyed before its handle, so the batch holds the handle until its messages are gone.
+  record_batch(id_type id, std::vector<rd_kafka_message_s*> msgs,
+               std::shared_ptr<const void> keep_alive = nullptr,
+               std::vector<fence> fences = {}) noexcept
+    : id_(id), msgs_(std::move(msgs)), fences_(std::move(fences)),
+      keep_alive_(std::move(keep_alive)) {
   }
   ~record_batch();
 
@@ -68,6 +82,13 @@ public:
   /// Payload + key bytes of all records.
   size_t bytes() const noexcept;
 
+  /// True once the partition of record `i` was revoked from its consumer (a rebalance moved
+  /// it): its new owner reads the record again, so handlers should not work on it.
+  bool revoked(size_t i) const noexcept;
+
+  /// True if every partition in the batch was revoked.
+  bool all_revoked() const noexcept;
+
   template <class F>
   void for_each(F&& f) const {
     for (auto m : msgs_)
@@ -77,6 +98,8 @@ public:
 private:
   id_type id_;
   std::vector<rd_kafka_message_s*> msgs_;
+  std::vector<fence> fences_;
+  std::shared_ptr<const void> keep_alive_; // last: released after the messages
 };
 
 using record_batch_ptr = std::shared_ptr<const record_batch>;

@@ -29,6 +29,7 @@ fake_consumer(consumer_actor::stateful_pointer<fake_consumer_state> self) {
       self->state.failed.emplace_back(id, std::move(err));
     },
     [=](stop_atom) { return consumer_status{}; },
+    [=](ready_atom) { return true; },
     [=](status_atom) { return consumer_status{}; },
     [=](poll_atom) {},
     [=](tick_atom) {},
@@ -46,7 +47,7 @@ protected:
 
 } // namespace
 
-TEST_F(handler_lane_test, grants_credit_first_and_acks_each_batch) {
+TEST_F(handler_lane_test, grants_credit_to_the_consumer_that_joins_and_acks_each_batch) {
   auto consumer = sys.spawn(fake_consumer);
   int batches = 0;
   auto cfg = std::make_shared<lane_config>();
@@ -55,7 +56,10 @@ TEST_F(handler_lane_test, grants_credit_first_and_acks_each_batch) {
     return caf::none;
   };
   cfg->credit = 1000;
-  auto lane = spawn_handler_lane(sys, false, consumer, cfg);
+  auto lane = spawn_handler_lane(sys, false, cfg);
+  run();
+  EXPECT_EQ(consumer_state(consumer).credit, 0); // nobody joined yet
+  caf::anon_send(lane, join_atom_v, consumer);
   run();
   EXPECT_EQ(consumer_state(consumer).credit, 1000);
   caf::anon_send(lane, std::make_shared<const record_batch>(7, std::vector<rd_kafka_message_s*>{}),
@@ -78,7 +82,8 @@ TEST_F(handler_lane_test, failing_handler_fails_the_batch_without_ack) {
     return make_error(errc::invalid_argument, "cannot parse");
   };
   cfg->credit = 10;
-  auto lane = spawn_handler_lane(sys, false, consumer, cfg);
+  auto lane = spawn_handler_lane(sys, false, cfg);
+  caf::anon_send(lane, join_atom_v, consumer);
   caf::anon_send(lane, std::make_shared<const record_batch>(3, std::vector<rd_kafka_message_s*>{}),
                  consumer);
   run();

@@ -1,0 +1,280 @@
+// The consumer's flow rules, driven transition by transition without CAF or librdkafka.
+
+#include "kafka_actors/runtime/consumer_flow.hpp"
+
+#include <gtest/gtest.h>
+
+using namespace kafka_actors;
+using namespace std::chrono_literals;
+
+namespace {
+
+const topic_partition p0{"t", 0};
+const topic_partition p1{"t", 1};
+
+class consumer_flow_test : public ::testing::Test {
+protected:
+  flow_settings settings() {
+    flow_settings s;
+    s.batch_size = 10;
+    s.max_in_flight_bytes = 1000;
+    s.pause_grace = 200ms;
+    s.drain_timeout = 1000ms;
+    s.stop_timeout = 5000ms;
+    return s;
+  }
+
+  consumer_flow flow{settings()};
+  consumer_flow::time_point t0 = consumer_flow::clock::now();
+  std::vector<void*> dropped;
+  // Fake message pointers: the flow never dereferences them.
+  std::vector<int> storage = std::vector<int>(10000);
+
+  flow_record rec(const topic_partition& tp, int64_t offset, size_t bytes = 10) {
+    return flow_record{&storage[static_cast<size_t>(offset) % storage.size()],
+                       flow.intern(tp), offset, bytes};
+  }
+
+  // Takes `n` records of `tp` starting at `from`.
+  void take(const topic_partition& tp, int64_t from, int64_t n, size_t bytes = 10) {
+    for (int64_t i = 0; i < n; ++i)
+      flow.take(rec(tp, from + i, bytes), 0, 0, dropped);
+  }
+};
+
+} // namespace
+
+TEST_F(consumer_flow_test, takes_nothing_without_credit) {
+  flow.assign({p0});
+  EXPECT_EQ(flow.records_wanted(), 0);
+  flow.grant(25);
+  EXPECT_EQ(flow.records_wanted(), 10); // one batch at a time
+  take(p0, 0, 10);
+  EXPECT_EQ(flow.records_wanted(), 10); // 15 credit left, 10 held
+}
+
+TEST_F(consumer_flow_test, batches_never_exceed_credit_or_batch_size) {
+  flow.assign({p0});
+  flow.grant(15);
+  take(p0, 0, 30);
+  auto b1 = flow.next_batch();
+  ASSERT_TRUE(b1);
+  EXPECT_EQ(b1->records.size(), 10u);
+  auto b2 = flow.next_batch();
+  ASSERT_TRUE(b2);
+  EXPECT_EQ(b2->records.size(), 5u);
+  EXPECT_FALSE(flow.next_batch());
+  EXPECT_EQ(flow.held(), 15u);
+  EXPECT_EQ(flow.credit(), 0);
+}
+
+TEST_F(consumer_flow_test, byte_bound_holds_per_record_not_per_batch) {
+  flow.assign({p0});
+  flow.grant(1000);
+  take(p0, 0, 10, 300); // 3,000 bytes under a 1,000-byte bound
+  auto b = flow.next_batch();
+  ASSERT_TRUE(b);
+  EXPECT_EQ(b->records.size(), 3u); // 900 bytes; a fourth would pass the bound
+  EXPECT_LE(flow.in_flight_bytes(), 1000u);
+  EXPECT_FALSE(flow.next_batch());
+  EXPECT_EQ(flow.records_wanted(), 0); // held bytes count too: take nothing more
+  flow.ack(b->id);
+  auto b2 = flow.next_batch();
+  ASSERT_TRUE(b2);
+  EXPECT_EQ(b2->records.size(), 3u);
+}
+
+TEST_F(consumer_flow_test, an_oversize_record_goes_alone_when_nothing_is_in_flight) {
+  flow.assign({p0});
+  flow.grant(100);
+  take(p0, 0, 1, 5000);
+  take(p0, 1, 1, 10);
+  auto b = flow.next_batch();
+  ASSERT_TRUE(b);
+  EXPECT_EQ(b->records.size(), 1u);
+  EXPECT_FALSE(flow.next_batch()); // nothing else while it is out
+  flow.ack(b->id);
+  EXPECT_TRUE(flow.next_batch());
+}
+
+TEST_F(consumer_flow_test, starved_pauses_only_after_the_grace_period_and_resumes_on_credit) {
+  flow.assign({p0, p1});
+  EXPECT_TRUE(flow.pause_changes().size() == 2u); // the assignment is applied explicitly
+  flow.tick(t0, 0);
+  EXPECT_TRUE(flow.starved());
+  EXPECT_FALSE(flow.paused());
+  flow.tick(t0 + 100ms, 0);
+  EXPECT_FALSE(flow.paused());
+  EXPECT_TRUE(flow.pause_changes().empty());
+  flow.tick(t0 + 250ms, 0);
+  EXPECT_TRUE(flow.paused());
+  auto changes = flow.pause_changes();
+  ASSERT_EQ(changes.size(), 2u);
+  EXPECT_TRUE(changes[0].pause && changes[1].pause);
+  flow.grant(5);
+  EXPECT_FALSE(flow.paused());
+  EXPECT_FALSE(flow.starved());
+  changes = flow.pause_changes();
+  ASSERT_EQ(changes.size(), 2u);
+  EXPECT_FALSE(changes[0].pause);
+  EXPECT_EQ(flow.stats().pauses, 1u);
+  EXPECT_EQ(flow.stats().resumes, 1u);
+}
+
+TEST_F(consumer_flow_test, a_reassigned_partition_gets_the_pause_state_again) {
+  flow.assign({p0});
+  flow.pause_changes();
+  flow.tick(t0, 0);
+  flow.tick(t0 + 300ms, 0);
+  ASSERT_TRUE(flow.paused());
+  EXPECT_EQ(flow.pause_changes().size(), 1u);
+  flow.revoke({p0}, dropped);
+  flow.assign({p0});
+  auto changes = flow.pause_changes();
+  ASSERT_EQ(changes.size(), 1u); // librdkafka's pause may or may not have survived
+  EXPECT_TRUE(changes[0].pause);
+}
+
+TEST_F(consumer_flow_test, revoke_drops_held_records_of_that_partition_only) {
+  flow.assign({p0, p1});
+  flow.grant(100);
+  take(p0, 0, 3);
+  take(p1, 0, 2);
+  flow.revoke({p0}, dropped);
+  EXPECT_EQ(dropped.size(), 3u);
+  EXPECT_EQ(flow.held(), 2u);
+  auto b = flow.next_batch();
+  ASSERT_TRUE(b);
+  for (auto& r : b->records)
+    EXPECT_EQ(flow.partition(r.part), p1);
+}
+
+TEST_F(consumer_flow_test, record_polled_for_a_revoked_partition_is_dropped) {
+  // A rebalance ran inside the poll that returned the record.
+  flow.assign({p0});
+  flow.grant(100);
+  flow.revoke({p0}, dropped);
+  auto r = rec(p0, 7);
+  EXPECT_EQ(flow.take(r, 0, 0, dropped), consumer_flow::intake::dropped);
+  EXPECT_EQ(dropped.size(), 1u);
+  EXPECT_EQ(flow.held(), 0u);
+}
+
+TEST_F(consumer_flow_test, revoke_fences_in_flight_batches_and_raises_their_flags) {
+  flow.assign({p0});
+  flow.grant(100);
+  take(p0, 0, 5);
+  auto b = flow.next_batch();
+  ASSERT_TRUE(b);
+  ASSERT_EQ(b->flags.size(), 1u);
+  EXPECT_FALSE(b->flags[0].second->load());
+  EXPECT_TRUE(flow.live(b->id));
+  flow.revoke({p0}, dropped);
+  EXPECT_TRUE(b->flags[0].second->load());
+  EXPECT_FALSE(flow.live(b->id)); // a fail for it must not close the consumer
+  flow.assign({p0});
+  EXPECT_TRUE(flow.ack(b->id).empty()); // a late ack stores nothing
+  EXPECT_EQ(flow.stats().fenced_acks, 1u);
+}
+
+TEST_F(consumer_flow_test, acks_store_contiguous_prefixes) {
+  flow.assign({p0});
+  flow.grant(100);
+  take(p0, 0, 20);
+  auto b1 = flow.next_batch();
+  auto b2 = flow.next_batch();
+  ASSERT_TRUE(b1 && b2);
+  EXPECT_TRUE(flow.ack(b2->id).empty());
+  auto pos = flow.ack(b1->id);
+  ASSERT_EQ(pos.size(), 1u);
+  EXPECT_EQ(pos[0].next_offset, 20);
+}
+
+TEST_F(consumer_flow_test, record_not_due_holds_its_partition_while_others_flow) {
+  flow.assign({p0, p1});
+  flow.grant(100);
+  flow.pause_changes();
+  EXPECT_EQ(flow.take(rec(p0, 0), 5000, 1000, dropped), consumer_flow::intake::delayed);
+  // Later records of p0 queue behind, even if due.
+  EXPECT_EQ(flow.take(rec(p0, 1), 0, 1000, dropped), consumer_flow::intake::delayed);
+  EXPECT_EQ(flow.take(rec(p1, 0), 0, 1000, dropped), consumer_flow::intake::held);
+  auto changes = flow.pause_changes();
+  ASSERT_EQ(changes.size(), 1u);
+  EXPECT_EQ(changes[0].tp, p0);
+  EXPECT_TRUE(changes[0].pause);
+  auto b = flow.next_batch();
+  ASSERT_TRUE(b);
+  EXPECT_EQ(b->records.size(), 1u);
+  flow.tick(t0, 4999);
+  EXPECT_EQ(flow.delayed(), 2u);
+  flow.tick(t0, 5000);
+  EXPECT_EQ(flow.delayed(), 0u);
+  EXPECT_EQ(flow.held(), 2u);
+  changes = flow.pause_changes();
+  ASSERT_EQ(changes.size(), 1u);
+  EXPECT_FALSE(changes[0].pause);
+  auto b2 = flow.next_batch();
+  ASSERT_TRUE(b2);
+  EXPECT_EQ(b2->records[0].offset, 0);
+  EXPECT_EQ(b2->records[1].offset, 1);
+}
+
+TEST_F(consumer_flow_test, end_of_partition_counts_only_once_everything_before_it_is_acked) {
+  flow.assign({p0});
+  flow.grant(100);
+  take(p0, 0, 5);
+  flow.end_of_partition(flow.intern(p0), 5);
+  EXPECT_TRUE(flow.at_end().empty()); // five records held
+  auto b = flow.next_batch();
+  ASSERT_TRUE(b);
+  EXPECT_TRUE(flow.at_end().empty()); // in flight
+  flow.ack(b->id);
+  ASSERT_EQ(flow.at_end().size(), 1u);
+  take(p0, 5, 1); // a new record: not at the end any more
+  EXPECT_TRUE(flow.at_end().empty());
+}
+
+TEST_F(consumer_flow_test, stop_pauses_at_once_takes_nothing_and_closes_when_drained) {
+  flow.assign({p0});
+  flow.grant(100);
+  take(p0, 0, 10);
+  auto b = flow.next_batch();
+  ASSERT_TRUE(b);
+  flow.pause_changes();
+  flow.stop(t0);
+  EXPECT_EQ(flow.current(), consumer_flow::phase::draining);
+  auto changes = flow.pause_changes();
+  ASSERT_EQ(changes.size(), 1u);
+  EXPECT_TRUE(changes[0].pause);
+  EXPECT_EQ(flow.records_wanted(), 0);
+  take(p0, 10, 3); // raced with the pause: held, never dispatched
+  EXPECT_FALSE(flow.next_batch());
+  EXPECT_FALSE(flow.close_due(t0 + 10ms));
+  flow.ack(b->id);
+  EXPECT_TRUE(flow.close_due(t0 + 10ms));
+  auto msgs = flow.begin_close(t0 + 10ms);
+  EXPECT_EQ(msgs.size(), 3u);
+  EXPECT_EQ(flow.current(), consumer_flow::phase::closing);
+  EXPECT_FALSE(flow.stop_deadline_passed(t0 + 4s));
+  EXPECT_TRUE(flow.stop_deadline_passed(t0 + 5s));
+}
+
+TEST_F(consumer_flow_test, drain_deadline_closes_with_work_still_in_flight) {
+  flow.assign({p0});
+  flow.grant(100);
+  take(p0, 0, 10);
+  ASSERT_TRUE(flow.next_batch());
+  flow.stop(t0);
+  EXPECT_FALSE(flow.close_due(t0 + 999ms));
+  EXPECT_TRUE(flow.close_due(t0 + 1000ms));
+}
+
+TEST_F(consumer_flow_test, stored_positions_of_revoked_partitions_disappear) {
+  flow.assign({p0});
+  flow.stored(p0, 10);
+  EXPECT_EQ(flow.stored_positions().at(p0), 10);
+  flow.revoke({p0}, dropped);
+  EXPECT_TRUE(flow.stored_positions().empty());
+  flow.stored(p0, 12); // a store that raced with the revoke does not count
+  EXPECT_TRUE(flow.stored_positions().empty());
+}
