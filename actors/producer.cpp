@@ -2,7 +2,7 @@
 
 #include <deque>
 #include <memory>
-#include <unordered_set>
+#include <optional>
 #include <variant>
 
 #include <caf/event_based_actor.hpp>
@@ -24,30 +24,38 @@ namespace {
 
 using namespace std::chrono_literals;
 
+// A result's error code while its record has no final outcome yet.
+constexpr int32_t pending_code = RD_KAFKA_RESP_ERR__IN_PROGRESS;
+
 // One request in progress: the records not yet handed to librdkafka (only kept when the
-// request had to wait), the reports so far, and whom to answer.
-struct request_ctx {
-  // The record's librdkafka opaque; the pump reads `owner` to route its report.
-  struct slot {
-    const delivery_owner* owner;
-    request_ctx* ctx;
-    size_t index;
-  };
+// request had to wait), the reports so far, and whom to answer. librdkafka points into
+// `slots`: see delivery_request for who frees a context when its producer dies first.
+struct request_ctx final : delivery_request {
   std::variant<caf::typed_response_promise<delivery_report>,
                caf::typed_response_promise<batch_report>>
     promise;
-  message_batch parked;   // records not yet produced, kept only while the request waits
-  size_t parked_base = 0; // index in the request of parked.front()
-  size_t next = 0;        // index in the request of the next record to produce
+  message_batch parked;   // the request's records, kept only while the request waits
+  size_t parked_bytes = 0; // what this request counts against the bound on waiting bytes
+  size_t next = 0;        // index of the next record to produce
+  size_t size = 0;        // records in the request
   batch_report report;
-  std::vector<slot> slots;
+  std::unique_ptr<delivery_slot[]> slots;
   size_t remaining = 0; // records without a final report yet
+  size_t live_index = 0; // position in producer_state::live
+  bool is_waiting = false;
+  bool probe = false;          // took the breaker's half-open probe slot
+  bool broker_outcome = false; // a record's outcome said something about the brokers
 
-  void init(size_t n, const delivery_owner* owner) {
+  template <class Promise>
+  request_ctx(Promise rp, size_t n, const delivery_owner* o) : promise(std::move(rp)) {
+    owner = o;
+    size = n;
     report.results.resize(n);
-    slots.resize(n);
-    for (size_t i = 0; i < n; ++i)
-      slots[i] = slot{owner, this, i};
+    slots.reset(new delivery_slot[n]);
+    for (size_t i = 0; i < n; ++i) {
+      slots[i] = delivery_slot{this, static_cast<uint32_t>(i), 0};
+      report.results[i].error_code = pending_code;
+    }
     remaining = n;
   }
 };
@@ -57,30 +65,81 @@ struct producer_state {
 
   std::shared_ptr<shared_producer_client> client;
   const delivery_owner* owner = nullptr;
-  caf::actor_addr self_addr;
   credit_window window{1, 1};
   std::optional<breaker_state> breaker;
   std::string last_valid_topic;
   size_t max_waiting = 0;
+  size_t max_parked_bytes = 0;
+  size_t parked_bytes = 0;
   std::deque<request_ctx*> waiting;
-  std::unordered_set<request_ctx*> live;
+  bool queue_full = false;  // the head of `waiting` met QUEUE_FULL on the shared handle
+  bool retry_armed = false; // a tick is on its way to retry it
+  std::vector<delivery_request*> live;
   producer_status stats;
   bool stopping = false;
   uint64_t flushed_at_stop = 0;
   std::vector<caf::typed_response_promise<uint64_t>> stop_promises;
 
+  // Every exit path (stop, kill, user_shutdown, an exception) ends here: answer every pending
+  // request, and leave what librdkafka still points to in the client's care.
   ~producer_state() {
-    if (client)
-      client->unregister_owner(self_addr);
-    for (auto ctx : live)
-      delete ctx;
+    if (!client || !owner)
+      return;
+    auto waiting_copy = waiting;
+    for (auto ctx : waiting_copy)
+      ctx->is_waiting = true;
+    for (auto r : live) {
+      auto ctx = static_cast<request_ctx*>(r);
+      if (ctx->is_waiting && ctx->next == 0) {
+        auto err = make_error(errc::stopped, "producer stopped before the request was sent");
+        if (auto p = std::get_if<0>(&ctx->promise))
+          p->deliver(err);
+        else
+          std::get<1>(ctx->promise).deliver(err);
+        continue;
+      }
+      for (size_t i = 0; i < ctx->size; ++i) {
+        auto& res = ctx->report.results[i];
+        if (res.error_code != pending_code)
+          continue;
+        res.error = i < ctx->next ? "record " + std::to_string(i)
+                                      + ": producer stopped before the broker acknowledged it"
+                                  : "record " + std::to_string(i)
+                                      + ": producer stopped before it was sent";
+        res.error_code = RD_KAFKA_RESP_ERR__DESTROY;
+      }
+      if (auto p = std::get_if<0>(&ctx->promise)) {
+        auto& r0 = ctx->report.results.front();
+        if (r0.ok())
+          p->deliver(std::move(r0));
+        else
+          p->deliver(make_error(r0.error_code == RD_KAFKA_RESP_ERR__DESTROY
+                                  ? errc::stopped
+                                  : code_for(r0.error_code),
+                                r0.error));
+      } else {
+        std::get<1>(ctx->promise).deliver(std::move(ctx->report));
+      }
+    }
+    for (auto& p : stop_promises)
+      p.deliver(make_error(errc::stopped, "producer stopped before its flush finished"));
+    client->unregister_owner(owner, live);
   }
 
   rd_kafka_t* rk() const {
     return client->handle();
   }
 
+  void forget(request_ctx* ctx) {
+    auto i = ctx->live_index;
+    live[i] = live.back();
+    static_cast<request_ctx*>(live[i])->live_index = i;
+    live.pop_back();
+  }
+
   void finish(request_ctx* ctx) {
+    if (ctx->probe && !ctx->broker_outcome && breaker)
+      breaker->release_probe();
     if (auto p = std::get_if<0>(&ctx->promise)) {
       auto& r = ctx->report.results.front();
       if (r.ok())
@@ -90,7 +149,7 @@ struct producer_state {
     } else {
       std::get<1>(ctx->promise).deliver(std::move(ctx->report));
     }
-    live.erase(ctx);
+    forget(ctx);
     delete ctx;
   }
 
@@ -109,6 +168,8 @@ struct producer_state {
       case RD_KAFKA_RESP_ERR__MSG_TIMED_OUT:
       case RD_KAFKA_RESP_ERR__TIMED_OUT:
         return errc::timeout;
+      case RD_KAFKA_RESP_ERR__DESTROY:
+        return errc::stopped;
       default:
         return errc::kafka_error;
     }
@@ -126,7 +187,7 @@ struct producer_state {
   }
 
   // Checks what librdkafka would reject late or vaguely, naming the record.
-  bool precheck(request_ctx* ctx, size_t i, const message& m) {
+  bool precheck(request_ctx* ctx, size_t i, const message& m, size_t size) {
     // Records mostly share their topic: check each name once, not per record.
     if (m.topic != last_valid_topic) {
       if (auto err = validate_topic_name(m.topic)) {
@@ -136,7 +197,6 @@ struct producer_state {
       }
       last_valid_topic = m.topic;
     }
-    auto size = m.wire_size();
     if (size > client->max_message_bytes()) {
       fail_record(ctx, i, m, RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE,
                   "record " + std::to_string(i) + " for topic '" + m.topic + "' has "
@@ -149,11 +209,13 @@ struct producer_state {
 
   enum class outcome { done, window_full, queue_full };
 
-  // Hands record `i` of `ctx` to librdkafka if the window admits it.
-  outcome produce_record(request_ctx* ctx, size_t i, const message& m) {
-    if (!precheck(ctx, i, m))
+  // Hands record `i` of `ctx` to librdkafka if the window admits it. The caller has counted
+  // the record in ctx->outstanding; `produced` tells it whether a report will come.
+  outcome produce_record(request_ctx* ctx, size_t i, const message& m, bool& produced) {
+    produced = false;
+    auto bytes = m.wire_size();
+    if (!precheck(ctx, i, m, bytes))
       return outcome::done;
-    auto bytes = m.content.size() + m.key.size();
     if (!window.admits(1, bytes))
       return outcome::window_full;
     rd_kafka_headers_t* hdrs = nullptr;
@@ -163,53 +225,86 @@ struct producer_state {
         rd_kafka_header_add(hdrs, k.data(), static_cast<ssize_t>(k.size()), v.data(),
                             static_cast<ssize_t>(v.size()));
     }
+    auto& slot = ctx->slots[i];
+    slot.bytes = static_cast<uint32_t>(bytes);
     auto err = rd_kafka_producev(
       rk(), RD_KAFKA_V_TOPIC(m.topic.c_str()), RD_KAFKA_V_PARTITION(m.partition),
       RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
       RD_KAFKA_V_VALUE(const_cast<char*>(m.content.data()), m.content.size()),
       RD_KAFKA_V_KEY(m.key.empty() ? nullptr : m.key.data(), m.key.size()),
       RD_KAFKA_V_TIMESTAMP(m.timestamp), RD_KAFKA_V_HEADERS(hdrs),
-      RD_KAFKA_V_OPAQUE(&ctx->slots[i]), RD_KAFKA_V_END);
+      RD_KAFKA_V_OPAQUE(&slot), RD_KAFKA_V_END);
     if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+      produced = true;
       window.take(1, bytes);
       ctx->report.results[i].topic = m.topic;
       return outcome::done;
     }
     if (hdrs)
       rd_kafka_headers_destroy(hdrs); // librdkafka takes them over only on success
-    if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL)
-      return outcome::queue_full; // retried when deliveries free the queue
+    if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+      // Retried when the shared queue has room (the pump says so) or on a timer.
+      client->want_room(owner);
+      return outcome::queue_full;
+    }
     fail_record(ctx, i, m, err, "record " + std::to_string(i) + " for topic '" + m.topic
                                   + "': " + rd_error_text(err));
     return outcome::done;
   }
 
-  // Produces records [ctx->next, base + src.size()) where record i is src[i - base].
-  outcome produce_from(request_ctx* ctx, const message_batch& src, size_t base) {
-    for (; ctx->next < base + src.size(); ++ctx->next) {
-      auto res = produce_record(ctx, ctx->next, src[ctx->next - base]);
+  // Produces records [ctx->next, src.size()) of `src`.
+  outcome produce_from(request_ctx* ctx, const message_batch& src) {
+    auto n = src.size() - ctx->next;
+    // Counted before librdkafka may report, given back for what was not handed over.
+    ctx->outstanding.fetch_add(n);
+    size_t handed = 0;
+    auto res = outcome::done;
+    for (; ctx->next < src.size(); ++ctx->next) {
+      bool produced = false;
+      res = produce_record(ctx, ctx->next, src[ctx->next], produced);
+      handed += produced ? 1 : 0;
       if (res != outcome::done)
-        return res;
+        break;
     }
-    return outcome::done;
+    if (handed < n)
+      ctx->outstanding.fetch_sub(n - handed);
+    return res;
+  }
+
+  static size_t bytes_of(const message_batch& records, size_t from) {
+    size_t n = 0;
+    for (size_t i = from; i < records.size(); ++i)
+      n += records[i].wire_size();
+    return n;
   }
 
   // Takes a new request. Returns false if it was refused with backpressure.
-  bool admit(request_ctx* ctx, const message_batch& records, bool may_wait) {
-    live.insert(ctx);
-    ctx->init(records.size(), owner);
+  bool admit(request_ctx* ctx, message_batch&& records, bool may_wait) {
+    ctx->live_index = live.size();
+    live.push_back(ctx);
     // Earlier waiters go first: a new request only bypasses an empty queue.
-    if (waiting.empty() && produce_from(ctx, records, 0) == outcome::done) {
-      if (ctx->remaining == 0)
-        finish(ctx);
-      return true;
+    auto res = outcome::window_full;
+    if (waiting.empty()) {
+      res = produce_from(ctx, records);
+      if (res == outcome::done) {
+        if (ctx->remaining == 0)
+          finish(ctx);
+        return true;
+      }
+      queue_full = res == outcome::queue_full;
     }
-    if (!may_wait || waiting.size() >= max_waiting) {
+    // Waiting is bounded by requests and by bytes (the window's size); a request that would
+    // wait alone always may, so a batch larger than the window still makes progress.
+    auto rest = bytes_of(records, ctx->next);
+    bool fits = waiting.size() < max_waiting
+                && (waiting.empty() || parked_bytes + rest <= max_parked_bytes);
+    if (!may_wait || !fits) {
       // Records already handed over still report; the rest fail with backpressure.
       std::string why = "backpressure: " + std::to_string(window.in_flight_messages())
                         + " records / " + std::to_string(window.in_flight_bytes())
                         + " bytes in flight, " + std::to_string(waiting.size())
-                        + " requests waiting";
+                        + " requests / " + std::to_string(parked_bytes)
+                        + " bytes waiting";
       for (size_t i = ctx->next; i < records.size(); ++i)
         fail_record(ctx, i, records[i], -1, why);
       ++stats.backpressure_rejections;
@@ -218,29 +313,38 @@ struct producer_state {
         finish(ctx);
       return false;
     }
-    ctx->parked.assign(records.begin() + static_cast<ptrdiff_t>(ctx->next), records.end());
-    ctx->parked_base = ctx->next;
+    ctx->parked = std::move(records);
+    ctx->parked_bytes = rest;
+    parked_bytes += rest;
+    ctx->is_waiting = true;
     waiting.push_back(ctx);
     return true;
   }
 
-  // Produces what waits, in arrival order, while the window admits it.
-  void drain_waiting() {
+  // Produces what waits, in arrival order, while the window and the shared queue admit it.
+  outcome drain_waiting() {
+    queue_full = false;
     while (!waiting.empty()) {
       auto ctx = waiting.front();
-      if (produce_from(ctx, ctx->parked, ctx->parked_base) != outcome::done)
-        return;
+      auto res = produce_from(ctx, ctx->parked);
+      if (res != outcome::done) {
+        queue_full = res == outcome::queue_full;
+        return res;
+      }
       waiting.pop_front();
+      parked_bytes -= ctx->parked_bytes;
+      ctx->is_waiting = false;
       message_batch{}.swap(ctx->parked);
       if (ctx->remaining == 0)
         finish(ctx);
     }
+    return outcome::done;
   }
 
   // Applies one delivery report the pump forwarded.
   void on_delivery(const delivery_entry& e) {
-    auto slot = static_cast<request_ctx::slot*>(e.slot);
-    auto ctx = slot->ctx;
+    auto slot = e.slot;
+    auto ctx = static_cast<request_ctx*>(slot->request);
     auto& r = ctx->report.results[slot->index];
     r.partition = e.partition;
     r.offset = e.offset;
@@ -255,15 +359,18 @@ struct producer_state {
     } else {
       ++stats.delivered;
     }
-    window.give_back(1, e.bytes);
+    window.give_back(1, slot->bytes);
     if (breaker) {
       auto now = std::chrono::steady_clock::now();
-      if (!e.error_code)
+      if (!e.error_code) {
+        ctx->broker_outcome = true;
         breaker->on_success(now);
-      else if (is_broker_failure(static_cast<rd_kafka_resp_err_t>(e.error_code)))
+      } else if (is_broker_failure(static_cast<rd_kafka_resp_err_t>(e.error_code))) {
+        ctx->broker_outcome = true;
         breaker->on_failure(now);
+      }
     }
-    if (--ctx->remaining == 0 && ctx->next >= ctx->report.results.size())
+    if (--ctx->remaining == 0 && ctx->next >= ctx->size)
       finish(ctx);
   }
 
@@ -276,6 +383,9 @@ struct producer_state {
       case RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART:
       case RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC:
       case RD_KAFKA_RESP_ERR_RECORD_LIST_TOO_LARGE:
+      case RD_KAFKA_RESP_ERR__DESTROY:
+      case RD_KAFKA_RESP_ERR__PURGE_QUEUE:
+      case RD_KAFKA_RESP_ERR__PURGE_INFLIGHT:
         return false;
       default:
         return true;
@@ -295,10 +405,18 @@ struct producer_state {
 
 using producer_pointer = producer_actor::stateful_pointer<producer_state>;
 
+// How long a request parked on a full shared queue waits at most before it retries, should
+// the pump's "room again" note not come (e.g. it raced with the last report).
+constexpr auto queue_full_retry = 20ms;
+
 // Produces what waited for credit; ends a flush once this producer's records all reported.
 void serve(producer_pointer self) {
   auto& st = self->state;
   st.drain_waiting();
+  if (st.queue_full && !st.retry_armed) {
+    st.retry_armed = true;
+    self->delayed_send(self, queue_full_retry, tick_atom_v);
+  }
   if (st.stopping && st.waiting.empty() && st.window.in_flight_messages() == 0) {
     for (auto& p : st.stop_promises)
       p.deliver(st.flushed_at_stop);
@@ -308,7 +426,7 @@ void serve(producer_pointer self) {
 }
 
 template <class Report>
-caf::typed_response_promise<Report> accept(producer_pointer self, const message_batch& records,
+caf::typed_response_promise<Report> accept(producer_pointer self, message_batch&& records,
                                            bool may_wait) {
   auto& st = self->state;
   auto rp = self->make_response_promise<Report>();
@@ -316,29 +434,47 @@ caf::typed_response_promise<Report> accept(producer_pointer self, const message_
     rp.deliver(make_error(errc::stopped, "producer is stopping and takes no new records"));
     return rp;
   }
-  if (st.breaker && !st.breaker->allow(std::chrono::steady_clock::now())) {
-    ++st.stats.circuit_open_rejections;
-    auto why = "circuit open: " + st.stats.last_error + "; probing again in "
+  bool probe = false;
+  if (st.breaker) {
+    auto now = std::chrono::steady_clock::now();
+    bool half_open = st.breaker->phase(now) == breaker_phase::half_open;
+    if (!st.breaker->allow(now)) {
+      ++st.stats.circuit_open_rejections;
+      auto why = "circuit open: " + st.stats.last_error + "; ";
+      if (half_open)
+        why += "a probe is in flight";
+      else
+        why += "probing again in "
                + std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                  st.breaker->reopens_at() - std::chrono::steady_clock::now())
+                                  st.breaker->reopens_at() - now)
                                   .count())
                + " ms";
-    if constexpr (std::is_same_v<Report, delivery_report>) {
-      rp.deliver(make_error(errc::circuit_open, why));
-    } else {
-      batch_report rep;
-      rep.results.resize(records.size());
-      for (size_t i = 0; i < records.size(); ++i) {
-        rep.results[i].topic = records[i].topic;
-        rep.results[i].error_code = -2;
-        rep.results[i].error = why;
+      if constexpr (std::is_same_v<Report, delivery_report>) {
+        rp.deliver(make_error(errc::circuit_open, why));
+      } else {
+        batch_report rep;
+        rep.results.resize(records.size());
+        for (size_t i = 0; i < records.size(); ++i) {
+          rep.results[i].topic = records[i].topic;
+          rep.results[i].error_code = -2;
+          rep.results[i].error = why;
+        }
+        rp.deliver(std::move(rep));
       }
-      rp.deliver(std::move(rep));
+      return rp;
     }
+    probe = half_open;
+  }
+  if (records.empty()) {
+    if (probe)
+      st.breaker->release_probe();
+    if constexpr (std::is_same_v<Report, batch_report>)
+      rp.deliver(batch_report{});
     return rp;
   }
-  auto ctx = new request_ctx{rp, {}, 0, 0, {}, {}, 0};
-  st.admit(ctx, records, may_wait);
+  auto ctx = new request_ctx(rp, records.size(), st.owner);
+  ctx->probe = probe;
+  st.admit(ctx, std::move(records), may_wait);
   return rp;
 }
 
@@ -348,23 +484,24 @@ producer_actor::behavior_type producer_impl(producer_pointer self,
                                             std::optional<breaker_config> breaker) {
   auto& st = self->state;
   st.client = std::move(client);
-  st.self_addr = self->address();
-  st.owner = st.client->register_owner(st.self_addr);
+  st.owner = st.client->register_owner(self->address());
   st.window = credit_window{flow.producer_max_in_flight_messages,
                             flow.producer_max_in_flight_bytes};
   st.max_waiting = flow.producer_max_waiting_requests;
+  st.max_parked_bytes = flow.producer_max_in_flight_bytes;
   if (breaker)
     st.breaker.emplace(*breaker);
   return {
-    [=](send_atom, const message& m) -> caf::typed_response_promise<delivery_report> {
-      return accept<delivery_report>(self, message_batch{m}, true);
+    [=](send_atom, message& m) -> caf::typed_response_promise<delivery_report> {
+      message_batch one;
+      one.push_back(std::move(m));
+      return accept<delivery_report>(self, std::move(one), true);
     },
-    [=](send_atom, const message_batch& ms) -> caf::typed_response_promise<batch_report> {
-      return accept<batch_report>(self, ms, true);
+    [=](send_atom, message_batch& ms) -> caf::typed_response_promise<batch_report> {
+      return accept<batch_report>(self, std::move(ms), true);
     },
-    [=](try_send_atom, const message_batch& ms)
-      -> caf::typed_response_promise<batch_report> {
-      return accept<batch_report>(self, ms, false);
+    [=](try_send_atom, message_batch& ms) -> caf::typed_response_promise<batch_report> {
+      return accept<batch_report>(self, std::move(ms), false);
     },
     [=](stop_atom) -> caf::typed_response_promise<uint64_t> {
       auto& st = self->state;
@@ -373,8 +510,7 @@ producer_actor::behavior_type producer_impl(producer_pointer self,
         st.stopping = true;
         st.flushed_at_stop = st.window.in_flight_messages();
         for (auto ctx : st.waiting)
-          st.flushed_at_stop += ctx->parked.size();
-
+          st.flushed_at_stop += ctx->parked.size() - ctx->next;
       }
       st.stop_promises.push_back(rp);
       serve(self);
@@ -396,6 +532,13 @@ producer_actor::behavior_type producer_impl(producer_pointer self,
       auto& st = self->state;
       for (auto& e : *batch)
         st.on_delivery(e);
+      serve(self);
+    },
+    // The shared queue has room again (from the pump, whoever's records it delivered).
+    [=](poll_atom) { serve(self); },
+    // The retry timer of a request parked on a full shared queue.
+    [=](tick_atom) {
+      self->state.retry_armed = false;
       serve(self);
     },
     [=](fail_atom, int32_t err, const std::string& reason) {

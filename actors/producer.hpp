@@ -3,8 +3,11 @@
 // Producer actor: owns one librdkafka producer. Records arrive one per request (`send`) or in
 // batches (`send` with a message_batch, the fast path); each request is answered once the
 // broker acknowledged every record in it. What the actor has handed to librdkafka is bounded
-// by flow_config's window; requests past it wait in a bounded queue (`send`) or fail at once
-// with errc::backpressure (`try_send`). Producers with the same effective configuration share
+// by flow_config's window (records and bytes: payload, key and headers); requests past it
+// wait in a queue bounded by request count and by bytes (the window's byte size) (`send`), or
+// fail at once with errc::backpressure (`try_send`). A producer that exits on any path
+// answers every pending request (undelivered records fail, waiting requests get
+// errc::stopped). Producers with the same effective configuration share
 // one librdkafka handle (runtime/client_pool.hpp); its pump actor forwards delivery reports in
 // batches, woken by librdkafka's queue event callback, so no scheduler thread ever blocks.
 
@@ -55,8 +58,10 @@ using producer_actor = caf::typed_actor<
   // Flushes everything in flight, then quits. Replies with the number of records flushed.
   caf::replies_to<stop_atom>::with<uint64_t>,
   caf::replies_to<status_atom>::with<producer_status>,
-  // Internal: delivery reports and client-wide errors from the shared client's pump.
-  caf::reacts_to<delivery_batch>, caf::reacts_to<fail_atom, int32_t, std::string>>;
+  // Internal: delivery reports and client-wide errors from the shared client's pump; `poll`
+  // says the shared queue has room again, `tick` is the retry timer of a full queue.
+  caf::reacts_to<delivery_batch>, caf::reacts_to<fail_atom, int32_t, std::string>,
+  caf::reacts_to<poll_atom>, caf::reacts_to<tick_atom>>;
 
 /// Spawns a producer for `cfg` (bootstrap must be set: embedded clusters are resolved by the
 /// caller). Fails if the configuration is rejected.

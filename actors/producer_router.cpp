@@ -152,6 +152,8 @@ producer_actor::behavior_type router_impl(router_pointer self,
     // Reports and client errors go to the shards themselves, never here.
     [=](const delivery_batch&) {},
     [=](fail_atom, int32_t, const std::string&) {},
+    [=](poll_atom) {},
+    [=](tick_atom) {},
   };
 }
 

@@ -11,65 +11,100 @@
 #include "kafka_actors/runtime/atoms.hpp"
 #include "kafka_actors/runtime/errors.hpp"
 #include "kafka_actors/runtime/queue_waker.hpp"
+#include "kafka_actors/runtime/reaper.hpp"
 
 namespace kafka_actors {
 
-// The pump's view of a client: it must not keep it alive, or the last producer could never
-// release it. Callbacks run inside rd_kafka_poll on the pump's thread.
-struct pump_access {
-  struct state {
-    static inline const char* name = "kafka-producer-pump";
-    std::weak_ptr<shared_producer_client> client;
-    rd_kafka_queue_t* queue = nullptr;
-    std::unique_ptr<queue_waker> waker;
-    // Reports collected during one poll, per owner.
-    std::unordered_map<const delivery_owner*, delivery_batch> out;
-    // Consecutive reports mostly share an owner: skip the map lookup for them.
-    const delivery_owner* last_owner = nullptr;
-    std::vector<delivery_entry>* last_batch = nullptr;
-  };
+// The pump's state: reports collected during one poll, per owner.
+struct pump_state {
+  static inline const char* name = "kafka-producer-pump";
+  std::weak_ptr<shared_producer_client> client;
+  std::shared_ptr<producer_dispatch> dispatch;
+  rd_kafka_queue_t* queue = nullptr;
+  std::unique_ptr<queue_waker> waker;
+  std::unordered_map<const delivery_owner*, delivery_batch> out;
+  // Consecutive reports mostly share an owner: skip the map lookup for them.
+  const delivery_owner* last_owner = nullptr;
+  std::vector<delivery_entry>* last_batch = nullptr;
+  size_t served = 0; // reports seen in the current poll
+};
 
+// What librdkafka's callbacks reach. Outlives the handle: the client hands its last
+// reference to the reaper after the handle's own destruction job.
+struct producer_dispatch {
+  // The pump while it serves the queue; null once the pump or the client is gone (then
+  // callbacks run only inside the reaper's flush and only settle orphans).
+  std::atomic<pump_state*> pump{nullptr};
+  std::mutex mx;
+  std::vector<caf::actor_addr> listeners;
+  std::vector<std::unique_ptr<delivery_owner>> owners;
+
+  ~producer_dispatch() {
+    // The handle is destroyed: nothing points into these any more.
+    for (auto& o : owners)
+      for (auto r : o->orphans)
+        delete r;
+  }
+};
+
+// Callbacks run inside rd_kafka_poll on the pump's thread (or rd_kafka_flush on the reaper's).
+struct pump_access {
   static void on_delivery(rd_kafka_t*, const rd_kafka_message_t* m, void* opaque) {
-    auto st = static_cast<state*>(opaque);
-    auto owner = *static_cast<const delivery_owner* const*>(m->_private);
-    if (owner != st->last_owner) {
-      auto& batch = st->out[owner];
-      if (!batch) {
-        batch = std::make_shared<std::vector<delivery_entry>>();
-        batch->reserve(1024);
+    auto d = static_cast<producer_dispatch*>(opaque);
+    auto slot = static_cast<const delivery_slot*>(m->_private);
+    auto req = slot->request;
+    auto owner = req->owner;
+    auto st = d->pump.load(std::memory_order_acquire);
+    if (st && !owner->dead_flag.load()) {
+      ++st->served;
+      if (owner != st->last_owner) {
+        auto& batch = st->out[owner];
+        if (!batch) {
+          batch = std::make_shared<std::vector<delivery_entry>>();
+          batch->reserve(1024);
+        }
+        st->last_owner = owner;
+        st->last_batch = batch.get();
       }
-      st->last_owner = owner;
-      st->last_batch = batch.get();
+      st->last_batch->push_back(delivery_entry{slot, m->partition, m->err, m->offset,
+                                               rd_kafka_message_timestamp(m, nullptr)});
     }
-    st->last_batch->push_back(delivery_entry{m->_private, m->partition, m->offset,
-                                             rd_kafka_message_timestamp(m, nullptr), m->err,
-                                             m->len + m->key_len});
+    // The last report of a request the pump sees: if its producer is gone, nobody else
+    // will free it. (seq_cst pairs with unregister_owner: one of the two sees the other.)
+    if (req->outstanding.fetch_sub(1) == 1 && owner->dead_flag.load()) {
+      std::lock_guard<std::mutex> guard{d->mx};
+      if (owner->orphans.erase(req) > 0)
+        delete req;
+    }
   }
 
   static void on_error(rd_kafka_t*, int err, const char* reason, void* opaque) {
-    auto st = static_cast<state*>(opaque);
-    auto client = st->client.lock();
-    if (!client)
+    auto d = static_cast<producer_dispatch*>(opaque);
+    if (!d->pump.load(std::memory_order_acquire))
       return;
     std::vector<caf::actor_addr> listeners;
     {
-      std::lock_guard<std::mutex> guard{client->mx_};
-      listeners = client->listeners_;
+      std::lock_guard<std::mutex> guard{d->mx};
+      listeners = d->listeners;
     }
     for (auto& l : listeners)
       if (auto hdl = caf::actor_cast<caf::actor>(l))
         caf::anon_send(hdl, fail_atom_v, static_cast<int32_t>(err), std::string{reason});
   }
 
-  static caf::behavior pump(caf::stateful_actor<state>* self,
+  static caf::behavior pump(caf::stateful_actor<pump_state>* self,
                             std::shared_ptr<shared_producer_client> client) {
     auto& st = self->state;
     st.client = client;
+    st.dispatch = client->dispatch_;
     st.queue = client->main_queue_.get();
     st.waker = std::make_unique<queue_waker>(self->address());
+    st.dispatch->pump.store(&st, std::memory_order_release);
     st.waker->enable(st.queue);
-    // If the pump goes first (system shutdown), librdkafka must not call its dead waker.
+    // If the pump goes first (system shutdown), librdkafka must not call its dead waker, and
+    // callbacks must not reach its dead state.
     self->attach_functor([self] {
+      self->state.dispatch->pump.store(nullptr, std::memory_order_release);
       if (auto c = self->state.client.lock())
         rd_kafka_queue_cb_event_enable(self->state.queue, nullptr, nullptr);
     });
@@ -82,6 +117,7 @@ struct pump_access {
         if (!client)
           return;
         st.waker->clear();
+        st.served = 0;
         rd_kafka_poll(client->handle(), 0);
         for (auto& [owner, batch] : st.out)
           if (auto hdl = caf::actor_cast<caf::actor>(owner->owner))
@@ -89,31 +125,65 @@ struct pump_access {
         st.out.clear();
         st.last_owner = nullptr;
         st.last_batch = nullptr;
+        // Reports free room in the shared queue: tell producers that met QUEUE_FULL, even
+        // when none of the reports was theirs.
+        if (st.served > 0) {
+          std::vector<caf::actor_addr> wake;
+          {
+            std::lock_guard<std::mutex> guard{st.dispatch->mx};
+            for (auto& o : st.dispatch->owners)
+              if (!o->dead && o->wants_room.load(std::memory_order_acquire)
+                  && o->wants_room.exchange(false))
+                wake.push_back(o->owner);
+          }
+          for (auto& a : wake)
+            if (auto hdl = caf::actor_cast<caf::actor>(a))
+              caf::anon_send(hdl, poll_atom_v);
+        }
       },
     };
   }
 };
 
 shared_producer_client::~shared_producer_client() {
-  // Producers flushed their own records before letting go: the queue holds no reports.
   if (main_queue_)
     rd_kafka_queue_cb_event_enable(main_queue_.get(), nullptr, nullptr);
   main_queue_.reset();
-  rk_.reset();
+  if (dispatch_)
+    dispatch_->pump.store(nullptr, std::memory_order_release);
   if (pump_)
     caf::anon_send_exit(pump_, caf::exit_reason::user_shutdown);
+  // rd_kafka_destroy flushes and joins librdkafka's threads: never on a scheduler thread.
+  // Producers flushed their own records before letting go; what a killed producer left in
+  // flight gets the deadline. The dispatch (and the orphaned request contexts librdkafka
+  // pointed to) goes after the handle: reaper jobs run in order.
+  if (rk_)
+    reap_producer(std::move(rk_), flush_deadline_);
+  reap([d = std::move(dispatch_)]() mutable { d.reset(); });
 }
 
 const delivery_owner* shared_producer_client::register_owner(const caf::actor_addr& a) {
-  std::lock_guard<std::mutex> guard{mx_};
-  listeners_.push_back(a);
-  owners_.push_back(std::make_unique<delivery_owner>(delivery_owner{a}));
-  return owners_.back().get();
+  std::lock_guard<std::mutex> guard{dispatch_->mx};
+  dispatch_->listeners.push_back(a);
+  auto o = std::make_unique<delivery_owner>();
+  o->owner = a;
+  dispatch_->owners.push_back(std::move(o));
+  return dispatch_->owners.back().get();
 }
 
-void shared_producer_client::unregister_owner(const caf::actor_addr& a) {
-  std::lock_guard<std::mutex> guard{mx_};
-  listeners_.erase(std::remove(listeners_.begin(), listeners_.end(), a), listeners_.end());
+void shared_producer_client::unregister_owner(const delivery_owner* owner,
+                                              const std::vector<delivery_request*>& live) {
+  std::lock_guard<std::mutex> guard{dispatch_->mx};
+  auto& ls = dispatch_->listeners;
+  ls.erase(std::remove(ls.begin(), ls.end(), owner->owner), ls.end());
+  owner->dead = true;
+  owner->dead_flag.store(true); // seq_cst: see pump_access::on_delivery
+  for (auto r : live) {
+    if (r->outstanding.load() == 0)
+      delete r;
+    else
+      owner->orphans.insert(r);
+  }
 }
 
 client_pool& client_pool::instance() {
@@ -133,35 +203,20 @@ client_pool::acquire(caf::actor_system& sys, const properties& props) {
   if (!conf)
     return conf.error();
   auto client = std::shared_ptr<shared_producer_client>(new shared_producer_client);
+  client->dispatch_ = std::make_shared<producer_dispatch>();
   char buf[64];
   size_t len = sizeof(buf);
   if (rd_kafka_conf_get(conf->get(), "message.max.bytes", buf, &len) == RD_KAFKA_CONF_OK)
     client->max_message_bytes_ = std::stoull(buf);
-  // Callbacks get the pump state through a stable holder set before the first poll.
-  auto holder = new pump_access::state*(nullptr);
-  rd_kafka_conf_set_opaque(conf->get(), holder);
-  rd_kafka_conf_set_dr_msg_cb(conf->get(), [](rd_kafka_t* rk, const rd_kafka_message_t* m,
-                                              void* opaque) {
-    pump_access::on_delivery(rk, m, *static_cast<pump_access::state**>(opaque));
-  });
-  rd_kafka_conf_set_error_cb(conf->get(), [](rd_kafka_t* rk, int err, const char* reason,
-                                             void* opaque) {
-    pump_access::on_error(rk, err, reason, *static_cast<pump_access::state**>(opaque));
-  });
+  rd_kafka_conf_set_opaque(conf->get(), client->dispatch_.get());
+  rd_kafka_conf_set_dr_msg_cb(conf->get(), &pump_access::on_delivery);
+  rd_kafka_conf_set_error_cb(conf->get(), &pump_access::on_error);
   auto rk = make_client(RD_KAFKA_PRODUCER, std::move(*conf));
-  if (!rk) {
-    delete holder;
+  if (!rk)
     return rk.error();
-  }
   client->rk_ = std::move(*rk);
   client->main_queue_.reset(rd_kafka_queue_get_main(client->rk_.get()));
-  auto pump = sys.spawn([holder](caf::stateful_actor<pump_access::state>* self,
-                                 std::shared_ptr<shared_producer_client> c) {
-    *holder = &self->state;
-    self->attach_functor([holder] { delete holder; });
-    return pump_access::pump(self, std::move(c));
-  }, client);
-  client->pump_ = pump;
+  client->pump_ = sys.spawn(&pump_access::pump, client);
   clients_[key] = client;
   return client;
 }

@@ -3,12 +3,28 @@
 #include "kafka_actors/runtime/errors.hpp"
 
 #include <atomic>
+#include <cstdio>
+#include <mutex>
 
 namespace kafka_actors {
 
 namespace {
 
 std::atomic<int64_t> live_handles{0};
+
+std::atomic<bool> log_verbose{false};
+std::mutex log_mx;
+std::string last_error_line;
+
+// Called on librdkafka's threads.
+void on_log(const rd_kafka_t* rk, int level, const char* fac, const char* buf) {
+  if (level <= 3) {
+    std::lock_guard<std::mutex> guard{log_mx};
+    last_error_line = std::string{fac} + ": " + buf;
+  }
+  if (log_verbose.load(std::memory_order_relaxed))
+    std::fprintf(stderr, "%%%d|%s|%s|%s\n", level, rk ? rd_kafka_name(rk) : "-", fac, buf);
+}
 
 } // namespace
 
@@ -40,6 +56,7 @@ std::string apply_properties(rd_kafka_conf_t* conf, const properties& props,
 
 caf::expected<conf_ptr> make_conf(const properties& props) {
   conf_ptr conf{rd_kafka_conf_new()};
+  rd_kafka_conf_set_log_cb(conf.get(), &on_log);
   auto rejected = apply_properties(conf.get(), props);
   if (!rejected.empty())
     return make_error(errc::invalid_config, std::move(rejected));
@@ -54,6 +71,15 @@ caf::expected<client_ptr> make_client(rd_kafka_type_t type, conf_ptr conf) {
   conf.release(); // now owned by rk
   ++live_handles;
   return client_ptr{rk};
+}
+
+void set_librdkafka_log(bool verbose) {
+  log_verbose.store(verbose);
+}
+
+std::string last_librdkafka_error() {
+  std::lock_guard<std::mutex> guard{log_mx};
+  return last_error_line;
 }
 
 std::string rd_error_text(rd_kafka_resp_err_t err) {

@@ -54,7 +54,9 @@ using event_ptr = std::unique_ptr<rd_kafka_event_t, rd_kafka_event_deleter>;
 std::string apply_properties(rd_kafka_conf_t* conf, const properties& props,
                              const std::string& prefix = {});
 
-/// Builds a librdkafka configuration from validated properties; errors name the key.
+/// Builds a librdkafka configuration from validated properties; errors name the key. Its log
+/// goes through kafka-actors (see set_librdkafka_log), never straight to stderr.
+
 caf::expected<conf_ptr> make_conf(const properties& props);
 
 /// Creates a client from `conf` (consumed on success).
@@ -65,6 +67,14 @@ void note_client_destroyed() noexcept;
 
 /// rd_kafka_t instances created by kafka-actors and not yet destroyed (all kinds).
 int64_t live_client_handles();
+
+/// librdkafka's log, process-wide: quiet by default (lines of level error or worse are kept
+/// for last_librdkafka_error), printed to stderr when `verbose` (e.g. the CLI's --debug).
+void set_librdkafka_log(bool verbose);
+
+/// The last librdkafka log line of level error or worse ("FAIL: ..."), or empty. Lets a final
+/// error name the real cause (an authentication failure is not "unreachable").
+std::string last_librdkafka_error();
 
 /// Text of a librdkafka error code, e.g. "Broker: Message size too large (MSG_SIZE_TOO_LARGE)".
 std::string rd_error_text(rd_kafka_resp_err_t err);

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 #include <mutex>
 #include <thread>
@@ -12,7 +13,10 @@
 #include <caf/actor_system.hpp>
 #include <caf/scoped_actor.hpp>
 
+#include <librdkafka/rdkafka.h>
+
 #include "kafka_actors/kafka_actors.hpp"
+#include "kafka_actors/runtime/rdkafka_handles.hpp"
 #include "tools/cli.hpp"
 
 namespace kafka_actors::cli {
@@ -26,15 +30,73 @@ const char* produce_usage = R"(usage: kafka-actors produce -t TOPIC [options] < 
   -H NAME=VALUE    add a header to every record (repeatable)
   -p PARTITION     produce to this partition (default: the partitioner chooses)
   --config FILE    kafka-actors JSON config
+  -d, --debug      show librdkafka's own log lines on stderr
 Each stdin line is one record. Exits 1 if any record failed; each failure names its line.
 )";
 
 constexpr size_t batch_size = 500;
 
+bool blank(const std::string& s) {
+  return s.find_first_not_of(" \t\r\n") == std::string::npos;
+}
+
+// Appends the last librdkafka error line, which names the real cause (a failed SASL
+// handshake, a refused connection) where our own error can only say "no answer".
+int report_with_cause(const caf::error& err) {
+  auto text = describe(err);
+  auto cause = last_librdkafka_error();
+  if (!cause.empty())
+    text += "; librdkafka: " + cause;
+  std::cerr << "kafka-actors produce: " << text << "\n";
+  return 1;
+}
+
+// Asks the brokers about `topic` with a short-lived client of the same configuration, so a
+// missing topic fails at once with one message instead of one error per record after
+// message.timeout.ms. Brokers that auto-create topics create it here, as a produce would.
+caf::error check_topic(const kafka_config& cfg, const std::string& topic) {
+  auto props = cfg.producer_config();
+  props["bootstrap.servers"] = cfg.bootstrap_servers;
+  auto conf = make_conf(props);
+  if (!conf)
+    return conf.error();
+  auto rk = make_client(RD_KAFKA_PRODUCER, std::move(*conf));
+  if (!rk)
+    return rk.error();
+  auto rkt = rd_kafka_topic_new(rk->get(), topic.c_str(), nullptr);
+  if (!rkt)
+    return make_error(errc::invalid_topic, "topic '" + topic + "': "
+                                             + rd_error_text(rd_kafka_last_error()));
+  const rd_kafka_metadata_t* md = nullptr;
+  auto err = rd_kafka_metadata(rk->get(), 0, rkt, &md, 10000);
+  caf::error out;
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR || !md) {
+    out = make_error(errc::broker_unreachable, "no metadata for topic '" + topic + "' from "
+                                                 + cfg.bootstrap_servers + " within 10000 ms ("
+                                                 + rd_error_text(err) + ")");
+  } else if (md->topic_cnt == 1) {
+    auto terr = md->topics[0].err;
+    if (terr == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART || terr == RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC
+        || terr == RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED
+        || terr == RD_KAFKA_RESP_ERR_TOPIC_EXCEPTION)
+      out = make_error(errc::invalid_topic,
+                       "line 1: topic '" + topic + "' "
+                         + (terr == RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED
+                              ? std::string{"may not be written"}
+                              : std::string{"does not exist"})
+                         + " on " + cfg.bootstrap_servers + ": " + rd_error_text(terr)
+                         + "; nothing was sent");
+  }
+  if (md)
+    rd_kafka_metadata_destroy(md);
+  rd_kafka_topic_destroy(rkt);
+  return out;
+}
+
 } // namespace
 
 int produce(const std::vector<std::string>& argv) {
-  args a{argv, {"--help", "-h"}, {"-b", "-t", "-K", "-H", "-p", "--config"}};
+  args a{argv, {"--help", "-h", "-d", "--debug"}, {"-b", "-t", "-K", "-H", "-p", "--config"}};
   if (a.has("--help") || a.has("-h")) {
     std::cout << produce_usage;
     return 0;
@@ -53,6 +115,18 @@ int produce(const std::vector<std::string>& argv) {
   }
   auto delim = a.get("-K");
   auto partition = static_cast<int32_t>(a.number("-p", any_partition));
+  // Only an absent -b means the embedded cluster: an empty one is a mistake (e.g. an unset
+  // shell variable), and the records would vanish with the embedded cluster at exit.
+  if (a.has("-b") && blank(a.get("-b")))
+    return report("produce", make_error(errc::invalid_config,
+                                        "empty bootstrap servers (-b ''): name the brokers, "
+                                        "or leave -b out for the embedded cluster"));
+  if (auto env = std::getenv("KAFKA_ACTORS_BOOTSTRAP_SERVERS"); env && !a.has("-b") && blank(env))
+    return report("produce",
+                  make_error(errc::invalid_config,
+                             "empty bootstrap servers: variable KAFKA_ACTORS_BOOTSTRAP_SERVERS "
+                             "is set but empty (unset it to use the embedded cluster)"));
+  set_librdkafka_log(a.has("-d") || a.has("--debug"));
   auto cfg = load_config(a);
   if (!cfg)
     return report("produce", cfg.error());
@@ -63,7 +137,11 @@ int produce(const std::vector<std::string>& argv) {
   caf::scoped_actor self{s.sys};
   int rc = 0;
   self->request(*service, call_timeout, ping_atom_v)
-    .receive([](int32_t) {}, [&](caf::error& err) { rc = report("produce", err); });
+    .receive([](int32_t) {}, [&](caf::error& err) { rc = report_with_cause(err); });
+  if (rc == 0 && !cfg->is_embedded())
+    if (auto err = check_topic(*cfg, topic))
+      rc = code_of(err) == errc::broker_unreachable ? report_with_cause(err)
+                                                    : report("produce", err);
   if (rc == 0 && cfg->is_embedded())
     self->request(*service, call_timeout, create_topic_atom_v, topic_config{topic, 3, 1, {}})
       .receive([](bool) {}, [](caf::error&) {});
@@ -86,7 +164,7 @@ int produce(const std::vector<std::string>& argv) {
         },
         [&](caf::error& err) {
           failed += 1;
-          report("produce", err);
+          report_with_cause(err);
         });
     batch = {};
   };

@@ -72,3 +72,18 @@ TEST(breaker_state, trip_opens_at_once_and_only_once) {
   EXPECT_EQ(b.times_opened(), 1u);
   EXPECT_EQ(b.reopens_at(), t0 + 500ms);
 }
+
+TEST(breaker_state, a_released_probe_slot_admits_the_next_call) {
+  breaker_state b{breaker_config{1, 1.0, 10, 500ms, 1}};
+  b.on_failure(t0);
+  ASSERT_TRUE(b.allow(t0 + 500ms));
+  EXPECT_FALSE(b.allow(t0 + 500ms)); // the one probe is taken
+  b.release_probe();             // the call was refused before it reached the dependency
+  EXPECT_EQ(b.phase(t0 + 505ms), breaker_phase::half_open);
+  ASSERT_TRUE(b.allow(t0 + 510ms));
+  b.on_success(t0 + 520ms);
+  EXPECT_EQ(b.phase(t0 + 520ms), breaker_phase::closed);
+  // Releasing outside half-open changes nothing.
+  b.release_probe();
+  EXPECT_EQ(b.phase(t0 + 530ms), breaker_phase::closed);
+}
