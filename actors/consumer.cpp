@@ -267,7 +267,8 @@ struct consumer_state {
       // A pause can outlive a reassignment in librdkafka 2.0.2 (and cannot be queried):
       // our own state is the truth, applied to every partition we get.
       apply_pause_changes();
-      deliver_ready();
+      if (!tps.empty())
+        deliver_ready();
       return;
     }
     // Revoked or lost: commit what is done unless lost, then forget the partitions so late

@@ -105,7 +105,7 @@ using consumer_actor = caf::typed_actor<
   // flow_config::drain_timeout), commits, leaves the group, quits; all within
   // flow_config::stop_timeout. Replies with the final status.
   caf::replies_to<stop_atom>::with<consumer_status>,
-  // Answers true once the first assignment arrived, or an error as soon as the consumer
+  // Answers true once the first partitions were assigned, or an error as soon as the consumer
   // sees a condition retrying will not heal (authentication, authorization, unknown topic).
   caf::replies_to<ready_atom>::with<bool>,
   caf::replies_to<status_atom>::with<consumer_status>,

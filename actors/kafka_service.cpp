@@ -47,6 +47,9 @@ struct service_state {
   uint64_t restarts = 0;
   std::string last_failure;
   std::map<uint64_t, std::string> failed;
+  // Subscribes still creating their retry topics: answered with errc::stopped by stop_all.
+  std::map<uint64_t, caf::typed_response_promise<uint64_t>> pending_subscribes;
+  uint64_t next_pending = 1;
   bool stopping = false;
 
   // How long a stop may take before the service gives up waiting for the consumer.
@@ -241,9 +244,14 @@ kafka_service_actor::behavior_type service_impl(service_pointer self,
       // Retry and dead-letter topics first: a forward to a missing topic would fail.
       auto pending = std::make_shared<size_t>(topics.size());
       auto failure = std::make_shared<caf::error>();
+      auto key = st.next_pending++;
+      st.pending_subscribes.emplace(key, rp);
       auto done = [=]() mutable {
         if (--*pending > 0)
           return;
+        auto& waiting = self->state.pending_subscribes;
+        if (waiting.erase(key) == 0)
+          return; // stop_all answered it already
         if (*failure) {
           rp.deliver(*failure);
           return;
@@ -361,6 +369,9 @@ kafka_service_actor::behavior_type service_impl(service_pointer self,
     [=](stop_all_atom) -> caf::typed_response_promise<bool> {
       auto rp = self->make_response_promise<bool>();
       self->state.stopping = true;
+      for (auto& [key, waiting] : self->state.pending_subscribes)
+        waiting.deliver(make_error(errc::stopped, "service is stopping"));
+      self->state.pending_subscribes.clear();
       stop_consumers(self, [=]() mutable {
         auto finish = [=]() mutable {
           if (self->state.admin)

@@ -171,3 +171,21 @@ TEST_F(real_scenario_test, sharded_producers_share_a_handle_and_keep_per_key_ord
   EXPECT_EQ(live_client_handles() - before, 2); // admin + one shared producer handle
   run_sharded_order();
 }
+
+TEST_F(real_broker_test, subscription_to_a_missing_topic_fails_ready_within_seconds) {
+  start(bootstrap);
+  auto topic = unique_topic("missing");
+  collector got;
+  auto id = subscribe(subscription{{topic}, "missing-group", got.handler()});
+  ASSERT_TRUE(id);
+  caf::error failure;
+  bool ready = false;
+  auto t0 = std::chrono::steady_clock::now();
+  (*self)->request(service, call_timeout, ready_atom_v, *id)
+    .receive([&](bool) { ready = true; }, [&](caf::error& err) { failure = err; });
+  EXPECT_FALSE(ready);
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds{15});
+  EXPECT_NE(describe(failure).find(topic), std::string::npos) << describe(failure);
+  auto cs = status().consumers[*id];
+  EXPECT_NE(cs.failure.find("unknown_topic"), std::string::npos) << cs.failure;
+}

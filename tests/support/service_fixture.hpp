@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <cstdlib>
+#include <functional>
 
 #include <caf/actor_system.hpp>
 #include <caf/scoped_actor.hpp>
@@ -27,6 +28,8 @@ protected:
   std::unique_ptr<caf::actor_system> sys;
   std::unique_ptr<caf::scoped_actor> self;
   kafka_service_actor service;
+  /// Runs on the actor system's config before the system starts (e.g. scheduler threads).
+  std::function<void(actor_system_config&)> sys_cfg_hook;
 
   /// Embedded by default; `bootstrap` selects a real cluster.
   void start(const std::string& bootstrap = {}) {
@@ -44,6 +47,8 @@ protected:
     if (cfg.flow.drain_timeout == flow_config{}.drain_timeout)
       cfg.flow.drain_timeout = std::chrono::milliseconds{3000};
     sys_cfg = std::make_unique<actor_system_config>();
+    if (sys_cfg_hook)
+      sys_cfg_hook(*sys_cfg);
     sys = std::make_unique<caf::actor_system>(*sys_cfg);
     self = std::make_unique<caf::scoped_actor>(*sys);
     auto s = spawn_kafka_service(*sys, cfg, cluster);
