@@ -211,7 +211,9 @@ struct producer_state {
 
   // Hands record `i` of `ctx` to librdkafka if the window admits it. The caller has counted
   // the record in ctx->outstanding; `produced` tells it whether a report will come.
-  outcome produce_record(request_ctx* ctx, size_t i, const message& m, bool& produced) {
+  // The request owns its records (moved in): a produced record's topic moves into its report
+  // instead of being copied (librdkafka copied what it needs).
+  outcome produce_record(request_ctx* ctx, size_t i, message& m, bool& produced) {
     produced = false;
     auto bytes = m.wire_size();
     if (!precheck(ctx, i, m, bytes))
@@ -237,7 +239,7 @@ struct producer_state {
     if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
       produced = true;
       window.take(1, bytes);
-      ctx->report.results[i].topic = m.topic;
+      ctx->report.results[i].topic = std::move(m.topic);
       return outcome::done;
     }
     if (hdrs)
@@ -253,7 +255,7 @@ struct producer_state {
   }
 
   // Produces records [ctx->next, src.size()) of `src`.
-  outcome produce_from(request_ctx* ctx, const message_batch& src) {
+  outcome produce_from(request_ctx* ctx, message_batch& src) {
     auto n = src.size() - ctx->next;
     // Counted before librdkafka may report, given back for what was not handed over.
     ctx->outstanding.fetch_add(n);

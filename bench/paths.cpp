@@ -21,6 +21,7 @@
 #include <librdkafka/rdkafka.h>
 
 #include "kafka_actors/actors/consumer.hpp"
+#include "kafka_actors/actors/kafka_service.hpp"
 #include "kafka_actors/actors/producer.hpp"
 #include "kafka_actors/runtime/errors.hpp"
 #include "kafka_actors/runtime/message.hpp"
@@ -374,6 +375,51 @@ run_result produce_raw(const run_spec& s) {
   return r;
 }
 
+namespace {
+
+// Batches of s.batch_size records to `target`, at most s.batches_in_flight outstanding.
+template <class Handle>
+void produce_batches(caf::scoped_actor& self, const Handle& target, const run_spec& s,
+                     run_result& r) {
+  std::string payload(s.payload_bytes, 'x');
+  int64_t sent = 0, answered = 0;
+  size_t outstanding = 0;
+  auto cpu0 = cpu_sample::now();
+  auto t0 = clock_type::now();
+  while (answered < s.count && r.error.empty()) {
+    while (outstanding < s.batches_in_flight && sent < s.count) {
+      auto k = std::min(static_cast<int64_t>(s.batch_size), s.count - sent);
+      ka::message_batch batch;
+      batch.reserve(static_cast<size_t>(k));
+      for (int64_t i = 0; i < k; ++i)
+        batch.push_back(make_message(s.topic, payload));
+      self->send(target, ka::send_atom_v, std::move(batch));
+      sent += k;
+      ++outstanding;
+    }
+    self->receive(
+      [&](ka::batch_report& rep) {
+        --outstanding;
+        auto failed = static_cast<int64_t>(rep.failed());
+        answered += static_cast<int64_t>(rep.results.size());
+        r.failed += failed;
+        r.ok += static_cast<int64_t>(rep.results.size()) - failed;
+        if (failed > 0 && r.error.empty())
+          for (auto& d : rep.results)
+            if (!d.ok()) {
+              r.error = "delivery failed: " + d.error;
+              break;
+            }
+      },
+      [&](caf::error& err) { r.error = "send (batch): " + ka::describe(err); },
+      caf::after(reply_timeout) >> [&] { r.error = "no batch_report within 120 s"; });
+  }
+  r.seconds = seconds_between(t0, clock_type::now());
+  fill_cpu(r, cpu0, cpu_sample::now());
+}
+
+} // namespace
+
 run_result produce_actor_batched(caf::actor_system& sys, const run_spec& s) {
   run_result r;
   auto spawned = ka::spawn_producer(sys, *s.cfg);
@@ -383,44 +429,34 @@ run_result produce_actor_batched(caf::actor_system& sys, const run_spec& s) {
   }
   ka::producer_actor producer = std::move(*spawned);
   caf::scoped_actor self{sys};
-  if (warm_up(self, producer, s, r)) {
-    std::string payload(s.payload_bytes, 'x');
-    int64_t sent = 0, answered = 0;
-    size_t outstanding = 0;
-    auto cpu0 = cpu_sample::now();
-    auto t0 = clock_type::now();
-    while (answered < s.count && r.error.empty()) {
-      while (outstanding < s.batches_in_flight && sent < s.count) {
-        auto k = std::min(static_cast<int64_t>(s.batch_size), s.count - sent);
-        ka::message_batch batch;
-        batch.reserve(static_cast<size_t>(k));
-        for (int64_t i = 0; i < k; ++i)
-          batch.push_back(make_message(s.topic, payload));
-        self->send(producer, ka::send_atom_v, std::move(batch));
-        sent += k;
-        ++outstanding;
-      }
-      self->receive(
-        [&](ka::batch_report& rep) {
-          --outstanding;
-          auto failed = static_cast<int64_t>(rep.failed());
-          answered += static_cast<int64_t>(rep.results.size());
-          r.failed += failed;
-          r.ok += static_cast<int64_t>(rep.results.size()) - failed;
-          if (failed > 0 && r.error.empty())
-            for (auto& d : rep.results)
-              if (!d.ok()) {
-                r.error = "delivery failed: " + d.error;
-                break;
-              }
-        },
-        [&](caf::error& err) { r.error = "send (batch): " + ka::describe(err); },
-        caf::after(reply_timeout) >> [&] { r.error = "no batch_report within 120 s"; });
-    }
-    r.seconds = seconds_between(t0, clock_type::now());
-    fill_cpu(r, cpu0, cpu_sample::now());
-  }
+  if (warm_up(self, producer, s, r))
+    produce_batches(self, producer, s, r);
   stop_producer(self, producer, r);
+  return r;
+}
+
+run_result produce_service_batched(caf::actor_system& sys, const run_spec& s) {
+  run_result r;
+  auto spawned = ka::spawn_kafka_service(sys, *s.cfg);
+  if (!spawned) {
+    r.error = "spawn_kafka_service: " + ka::describe(spawned.error());
+    return r;
+  }
+  auto service = std::move(*spawned);
+  caf::scoped_actor self{sys};
+  self->request(service, reply_timeout, ka::send_atom_v,
+                make_message(s.topic, std::string(s.payload_bytes, 'w')))
+    .receive([](ka::delivery_report&) {},
+             [&](caf::error& err) { r.error = "warm-up record: " + ka::describe(err); });
+  if (r.error.empty())
+    produce_batches(self, service, s, r);
+  self->request(service, reply_timeout, ka::stop_all_atom_v)
+    .receive([](bool) {},
+             [&](caf::error& err) {
+               if (r.error.empty())
+                 r.error = "stopping the service: " + ka::describe(err);
+             });
+  service = nullptr;
   return r;
 }
 
