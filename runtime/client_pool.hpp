@@ -107,7 +107,8 @@ private:
   client_ptr rk_;
   queue_ptr main_queue_;
   size_t max_message_bytes_ = 1000000;
-  std::chrono::milliseconds flush_deadline_{20000};
+  // For what killed producers left in flight (stopped ones flushed their own already).
+  std::chrono::milliseconds flush_deadline_{5000};
   caf::actor pump_;
   std::shared_ptr<producer_dispatch> dispatch_;
 };
