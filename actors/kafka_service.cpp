@@ -328,6 +328,11 @@ kafka_service_actor::behavior_type service_impl(service_pointer self,
         const std::vector<std::string>& topics) -> caf::delegated<int64_t> {
       return self->delegate(self->state.admin, lag_atom_v, group, topics);
     },
+    [=](producer_atom) -> caf::result<producer_actor> {
+      if (!self->state.producer)
+        return make_error(errc::stopped, "service has no producer (stopping)");
+      return self->state.producer;
+    },
     [=](status_atom) -> caf::typed_response_promise<service_status> {
       auto& st = self->state;
       auto rp = self->make_response_promise<service_status>();

@@ -66,6 +66,9 @@ using kafka_service_actor = caf::typed_actor<
   // Lag of a group over topics (end minus committed offsets, summed).
   caf::replies_to<lag_atom, std::string, std::vector<std::string>>::with<int64_t>,
   caf::replies_to<status_atom>::with<service_status>,
+  // The producer the service runs now (it restarts a failed one): for callers that want to
+  // send without the service's hop. errc::stopped once it has none.
+  caf::replies_to<producer_atom>::with<producer_actor>,
   // stop_all: consumers first (commit), then the producer (flush); then quits.
   caf::replies_to<stop_all_atom>::with<bool>,
   // Internal: restart subscription `id` after its backoff.

@@ -29,6 +29,7 @@ KAFKA_ACTORS_ATOM(allow, "allow")         // may a call to the guarded dependenc
 KAFKA_ACTORS_ATOM(outcome, "outcome")     // how a call went
 KAFKA_ACTORS_ATOM(join, "join")           // a consumer introduces itself to its handler
 KAFKA_ACTORS_ATOM(ready, "ready")         // wait until a consumer has its first assignment
+KAFKA_ACTORS_ATOM(producer, "producer")   // which producer a service runs now
 
 #undef KAFKA_ACTORS_ATOM
 

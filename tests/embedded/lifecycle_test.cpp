@@ -388,3 +388,101 @@ TEST_F(lifecycle_test, subscribe_racing_stop_all_starts_no_consumer) {
   EXPECT_FALSE(subscribed);
   EXPECT_EQ(code_of(sub_err), errc::stopped) << describe(sub_err);
 }
+
+TEST_F(lifecycle_test, retry_forwards_reach_the_dead_letter_topic_after_a_producer_restart) {
+  start();
+  auto topic = unique_topic("prodrestart");
+  ASSERT_FALSE(create_topic(topic_config{topic, 1, 1, {}}));
+  collector dlt;
+  std::atomic<int> good{0};
+  subscription sub{{topic}, "prodrestart-group"};
+  sub.retry = retry_policy{};
+  sub.retry->in_place_attempts = 1;
+  sub.retry->retry_topic_delays = {};
+  sub.on_record = [&](const record& r) -> caf::error {
+    if (r.payload().rfind("bad", 0) == 0)
+      return make_error(errc::non_retriable, "bad record");
+    ++good;
+    return caf::none;
+  };
+  ASSERT_TRUE(subscribe(std::move(sub)));
+  ASSERT_TRUE(subscribe(subscription{{topic + ".dlt"}, "prodrestart-dlt", dlt.handler()}));
+  ASSERT_FALSE(send_one(message{topic, "bad-before"}));
+  ASSERT_TRUE(dlt.wait_for(1));
+  // Kill the service's producer: it restarts it, and forwards must follow.
+  producer_actor old;
+  (*self)->request(service, call_timeout, producer_atom_v)
+    .receive([&](producer_actor& p) { old = p; }, [](caf::error&) {});
+  ASSERT_TRUE(old);
+  caf::anon_send_exit(old, caf::exit_reason::kill);
+  ASSERT_TRUE(await([&] {
+    producer_actor now;
+    (*self)->request(service, call_timeout, producer_atom_v)
+      .receive([&](producer_actor& p) { now = p; }, [](caf::error&) {});
+    return now && now != old;
+  }));
+  ASSERT_FALSE(send_one(message{topic, "bad-after"}));
+  ASSERT_FALSE(send_one(message{topic, "good-after"}));
+  ASSERT_TRUE(dlt.wait_for(2, 30s));
+  EXPECT_TRUE(dlt.saw("bad-after"));
+  EXPECT_TRUE(await([&] { return good.load() == 1; }));
+  EXPECT_EQ(status().restarts, 0u); // no fail/restart loop of the subscription
+}
+
+TEST_F(lifecycle_test, records_the_retry_policy_drops_are_counted) {
+  start();
+  auto topic = unique_topic("drops");
+  ASSERT_FALSE(create_topic(topic_config{topic, 1, 1, {}}));
+  subscription sub{{topic}, "drops-group"};
+  sub.retry = retry_policy{};
+  sub.retry->in_place_attempts = 1;
+  sub.retry->retry_topic_delays = {};
+  sub.retry->dead_letter = false;
+  std::atomic<int> calls{0};
+  sub.on_record = [&](const record& r) -> caf::error {
+    ++calls;
+    return r.payload() == "m-2" ? make_error(errc::non_retriable, "no") : caf::error{};
+  };
+  auto id = subscribe(std::move(sub));
+  ASSERT_TRUE(id);
+  ASSERT_EQ(send(numbered(topic, "m", 0, 5)), 0u);
+  ASSERT_TRUE(await([&] { return status().consumers[*id].acked >= 1 && calls.load() == 5; }));
+  EXPECT_TRUE(await([&] { return status().consumers[*id].dropped == 1; }));
+}
+
+TEST_F(lifecycle_test, handler_skips_queued_records_of_partitions_revoked_meanwhile) {
+  cfg.flow.consumer_batch_size = 10;
+  cfg.flow.consumer_max_in_flight = 100;
+  start();
+  auto topic = unique_topic("revoked");
+  ASSERT_FALSE(create_topic(topic_config{topic, 1, 1, {}}));
+  ASSERT_EQ(send(numbered(topic, "m", 0, 200)), 0u);
+  collector a, b;
+  gate blocked;
+  open_on_exit guard{blocked};
+  subscription sub_a{{topic}, "revoked-group"};
+  sub_a.on_record = [&](const record& r) -> caf::error {
+    blocked.pass(); // the first record stalls A's lane with ~10 batches queued behind it
+    a.add(r);
+    return caf::none;
+  };
+  auto ida = subscribe(std::move(sub_a));
+  ASSERT_TRUE(ida);
+  ASSERT_TRUE(await([&] { return status().consumers[*ida].dispatched >= 100; }));
+  auto idb = subscribe(subscription{{topic}, "revoked-group", b.handler()});
+  ASSERT_TRUE(idb);
+  // B's join revokes A's partition (eager assignment revokes everything first).
+  ASSERT_TRUE(await([&] { return status().consumers[*ida].rebalances >= 2; }, 60s));
+  blocked.open();
+  ASSERT_TRUE(await([&] { return a.distinct() + b.distinct() >= 200; }, 60s))
+    << a.distinct() << " + " << b.distinct();
+  // Whoever owns the partition now reads from the committed offset (nothing was committed):
+  // A's queued old batches must not be worked on as well. Only the record A's handler was
+  // inside when the revoke came may be handled twice.
+  size_t twice = 0;
+  for (int i = 0; i < 200; ++i) {
+    auto p = "m-" + std::to_string(i);
+    twice += (a.count(p) + b.count(p) > 1) ? 1 : 0;
+  }
+  EXPECT_LE(twice, 1u);
+}

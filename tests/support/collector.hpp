@@ -60,6 +60,13 @@ public:
     return n;
   }
 
+  /// How often `payload` arrived.
+  size_t count(const std::string& payload) const {
+    std::lock_guard<std::mutex> guard{mx_};
+    auto i = seen_.find(payload);
+    return i == seen_.end() ? 0 : i->second;
+  }
+
   bool saw(const std::string& payload) const {
     std::lock_guard<std::mutex> guard{mx_};
     return seen_.count(payload) > 0;
