@@ -133,14 +133,16 @@ std::vector<topic_config> retry_topics(const subscription& sub) {
 }
 
 // Hands a send to the producer, or answers errc::stopped once there is none.
+// The payload is moved on: CAF gives the handler the only reference to it, so the records
+// are not copied on their way through the service.
 template <class Report, class Atom, class Payload>
-caf::delegated<Report> to_producer(service_pointer self, Atom atom, const Payload& payload) {
+caf::delegated<Report> to_producer(service_pointer self, Atom atom, Payload& payload) {
   if (!self->state.producer) {
     self->make_response_promise<Report>().deliver(
       make_error(errc::stopped, "service has no producer (stopping)"));
     return {};
   }
-  return self->delegate(self->state.producer, atom, payload);
+  return self->delegate(self->state.producer, atom, std::move(payload));
 }
 
 // Stops every running consumer and calls `then()` once all of them answered.
@@ -215,13 +217,13 @@ kafka_service_actor::behavior_type service_impl(service_pointer self,
     }
   });
   return {
-    [=](send_atom, const message& m) {
+    [=](send_atom, message& m) {
       return to_producer<delivery_report>(self, send_atom_v, m);
     },
-    [=](send_atom, const message_batch& ms) {
+    [=](send_atom, message_batch& ms) {
       return to_producer<batch_report>(self, send_atom_v, ms);
     },
-    [=](try_send_atom, const message_batch& ms) {
+    [=](try_send_atom, message_batch& ms) {
       return to_producer<batch_report>(self, try_send_atom_v, ms);
     },
     [=](subscribe_atom, subscription& sub) -> caf::typed_response_promise<uint64_t> {

@@ -8,6 +8,8 @@
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
+#include <librdkafka/rdkafka.h>
+
 #include "kafka_actors/runtime/reaper.hpp"
 #include "support/gate.hpp"
 #include "support/service_fixture.hpp"
@@ -485,4 +487,21 @@ TEST_F(lifecycle_test, handler_skips_queued_records_of_partitions_revoked_meanwh
     twice += (a.count(p) + b.count(p) > 1) ? 1 : 0;
   }
   EXPECT_LE(twice, 1u);
+}
+
+TEST_F(lifecycle_test, fatal_consumer_error_fails_the_consumer_and_the_service_restarts_it) {
+  // Static membership: a fenced instance id is fatal for a consumer in librdkafka.
+  cfg.consumer["group.instance.id"] = "fatal-instance";
+  start();
+  auto topic = unique_topic("fatal");
+  ASSERT_FALSE(create_topic(topic_config{topic, 1, 1, {}}));
+  ASSERT_EQ(send(numbered(topic, "m", 0, 10)), 0u);
+  collector got;
+  auto id = subscribe(subscription{{topic}, "fatal-group", got.handler()});
+  ASSERT_TRUE(id);
+  ASSERT_TRUE(got.wait_for(10));
+  // The next heartbeats answer FENCED_INSTANCE_ID (API key 12 is Heartbeat).
+  cluster->push_request_errors(12, 5, RD_KAFKA_RESP_ERR_FENCED_INSTANCE_ID);
+  ASSERT_TRUE(await([&] { return status().restarts >= 1; }, 60s)) << status().last_failure;
+  EXPECT_NE(status().last_failure.find("fatal"), std::string::npos) << status().last_failure;
 }
