@@ -1,5 +1,6 @@
 // Against a real Apache Kafka broker: $KAFKA_ACTORS_BOOTSTRAP (set by `scripts/kafka run`).
 
+#include "kafka_actors/runtime/reaper.hpp"
 #include "support/gate.hpp"
 #include "support/poison_fixture.hpp"
 #include "support/scenarios.hpp"
@@ -166,6 +167,7 @@ TEST_F(real_scenario_test, handler_dependency_down_pauses_partitions_then_probes
 
 TEST_F(real_scenario_test, sharded_producers_share_a_handle_and_keep_per_key_order) {
   cfg.flow.producer_shards = 4;
+  await_reaper(); // handles of earlier tests are destroyed off the scheduler, maybe still now
   auto before = live_client_handles();
   start(bootstrap);
   EXPECT_EQ(live_client_handles() - before, 2); // admin + one shared producer handle
