@@ -3,6 +3,7 @@
 #include <deque>
 #include <memory>
 #include <optional>
+#include <tuple>
 #include <variant>
 
 #include <caf/event_based_actor.hpp>
@@ -27,36 +28,107 @@ using namespace std::chrono_literals;
 // A result's error code while its record has no final outcome yet.
 constexpr int32_t pending_code = RD_KAFKA_RESP_ERR__IN_PROGRESS;
 
-// One request in progress: the records not yet handed to librdkafka (only kept when the
-// request had to wait), the reports so far, and whom to answer. librdkafka points into
-// `slots`: see delivery_request for who frees a context when its producer dies first.
+// What one record of a request knows so far: compact, no strings (texts of the rare failures
+// are kept apart), so a request costs no allocation per record. `slot` is the record's
+// librdkafka opaque.
+struct record_state {
+  delivery_slot slot;
+  int32_t partition;
+  int32_t error_code;
+  int64_t offset;
+  int64_t timestamp;
+};
+
+// One request in progress: its records (moved in and owned until the request is answered:
+// librdkafka references their payloads without copying them, so they must stay valid until
+// each record's delivery report), each record's outcome, and whom to answer. Contexts are
+// pooled per producer; see delivery_request for who frees a context when its producer dies
+// first.
 struct request_ctx final : delivery_request {
   std::variant<caf::typed_response_promise<delivery_report>,
                caf::typed_response_promise<batch_report>>
     promise;
-  message_batch parked;   // the request's records, kept only while the request waits
+  message_batch records;
+  std::vector<record_state> recs;
+  std::vector<std::pair<uint32_t, std::string>> errors; // failure texts by record index
   size_t parked_bytes = 0; // what this request counts against the bound on waiting bytes
   size_t next = 0;        // index of the next record to produce
   size_t size = 0;        // records in the request
-  batch_report report;
-  std::unique_ptr<delivery_slot[]> slots;
   size_t remaining = 0; // records without a final report yet
   size_t live_index = 0; // position in producer_state::live
   bool is_waiting = false;
   bool probe = false;          // took the breaker's half-open probe slot
   bool broker_outcome = false; // a record's outcome said something about the brokers
 
-  template <class Promise>
-  request_ctx(Promise rp, size_t n, const delivery_owner* o) : promise(std::move(rp)) {
+  // Called once `records` holds the request's records.
+  void start(const delivery_owner* o) {
     owner = o;
-    size = n;
-    report.results.resize(n);
-    slots.reset(new delivery_slot[n]);
-    for (size_t i = 0; i < n; ++i) {
-      slots[i] = delivery_slot{this, static_cast<uint32_t>(i), 0};
-      report.results[i].error_code = pending_code;
+    size = records.size();
+    recs.resize(size);
+    for (size_t i = 0; i < size; ++i)
+      recs[i] = record_state{delivery_slot{this, static_cast<uint32_t>(i), 0}, -1,
+                             pending_code, -1, -1};
+    remaining = size;
+  }
+
+  // Back to the state of a fresh context (it goes back to the pool).
+  void clear() {
+    promise = caf::typed_response_promise<batch_report>{};
+    if (records.capacity() > 16)
+      message_batch{}.swap(records);
+    else
+      records.clear();
+    if (recs.capacity() > 4096)
+      std::vector<record_state>{}.swap(recs);
+    errors.clear();
+    parked_bytes = next = size = remaining = live_index = 0;
+    is_waiting = probe = broker_outcome = false;
+    outstanding.store(0, std::memory_order_relaxed);
+  }
+
+  void set_error(size_t i, int32_t code, std::string text) {
+    recs[i].error_code = code;
+    errors.emplace_back(static_cast<uint32_t>(i), std::move(text));
+  }
+
+  std::string error_of(size_t i) const {
+    for (auto& [k, text] : errors)
+      if (k == i)
+        return text;
+    return {};
+  }
+
+  // The reply for record `i`; takes the record's topic (librdkafka no longer needs it).
+  delivery_report report_of(size_t i) {
+    auto& r = recs[i];
+    delivery_report d;
+    d.topic = std::move(records[i].topic);
+    d.partition = r.partition;
+    d.offset = r.offset;
+    d.timestamp = r.timestamp;
+    d.error_code = r.error_code;
+    if (r.error_code != 0)
+      d.error = error_of(i);
+    return d;
+  }
+
+  // The reply for the whole request, built once: topics move out of the records.
+  batch_report batch() {
+    batch_report rep;
+    rep.results.resize(size);
+    for (size_t i = 0; i < size; ++i) {
+      auto& d = rep.results[i];
+      auto& r = recs[i];
+      d.topic = std::move(records[i].topic);
+      d.partition = r.partition;
+      d.offset = r.offset;
+      d.timestamp = r.timestamp;
+      d.error_code = r.error_code;
     }
-    remaining = n;
+    for (auto& [i, text] : errors)
+      rep.results[i].error = std::move(text);
+    errors.clear();
+    return rep;
   }
 };
 
@@ -75,14 +147,36 @@ struct producer_state {
   bool queue_full = false;  // the head of `waiting` met QUEUE_FULL on the shared handle
   bool retry_armed = false; // a tick is on its way to retry it
   std::vector<delivery_request*> live;
+  std::vector<request_ctx*> pool; // answered contexts, ready for reuse
   producer_status stats;
   bool stopping = false;
   uint64_t flushed_at_stop = 0;
   std::vector<caf::typed_response_promise<uint64_t>> stop_promises;
 
+  static constexpr size_t max_pooled = 256;
+
+  request_ctx* new_ctx() {
+    if (pool.empty())
+      return new request_ctx;
+    auto ctx = pool.back();
+    pool.pop_back();
+    return ctx;
+  }
+
+  void recycle(request_ctx* ctx) {
+    if (pool.size() >= max_pooled) {
+      delete ctx;
+      return;
+    }
+    ctx->clear();
+    pool.push_back(ctx);
+  }
+
   // Every exit path (stop, kill, user_shutdown, an exception) ends here: answer every pending
   // request, and leave what librdkafka still points to in the client's care.
   ~producer_state() {
+    for (auto ctx : pool)
+      delete ctx;
     if (!client || !owner)
       return;
     auto waiting_copy = waiting;
@@ -99,17 +193,17 @@ struct producer_state {
         continue;
       }
       for (size_t i = 0; i < ctx->size; ++i) {
-        auto& res = ctx->report.results[i];
-        if (res.error_code != pending_code)
+        if (ctx->recs[i].error_code != pending_code)
           continue;
-        res.error = i < ctx->next ? "record " + std::to_string(i)
-                                      + ": producer stopped before the broker acknowledged it"
-                                  : "record " + std::to_string(i)
-                                      + ": producer stopped before it was sent";
-        res.error_code = RD_KAFKA_RESP_ERR__DESTROY;
+        ctx->set_error(i, RD_KAFKA_RESP_ERR__DESTROY,
+                       i < ctx->next
+                         ? "record " + std::to_string(i)
+                             + ": producer stopped before the broker acknowledged it"
+                         : "record " + std::to_string(i)
+                             + ": producer stopped before it was sent");
       }
       if (auto p = std::get_if<0>(&ctx->promise)) {
-        auto& r0 = ctx->report.results.front();
+        auto r0 = ctx->report_of(0);
         if (r0.ok())
           p->deliver(std::move(r0));
         else
@@ -118,7 +212,7 @@ struct producer_state {
                                   : code_for(r0.error_code),
                                 r0.error));
       } else {
-        std::get<1>(ctx->promise).deliver(std::move(ctx->report));
+        std::get<1>(ctx->promise).deliver(ctx->batch());
       }
     }
     for (auto& p : stop_promises)
@@ -141,16 +235,16 @@ struct producer_state {
     if (ctx->probe && !ctx->broker_outcome && breaker)
       breaker->release_probe();
     if (auto p = std::get_if<0>(&ctx->promise)) {
-      auto& r = ctx->report.results.front();
+      auto r = ctx->report_of(0);
       if (r.ok())
         p->deliver(std::move(r));
       else
         p->deliver(make_error(code_for(r.error_code), r.error));
     } else {
-      std::get<1>(ctx->promise).deliver(std::move(ctx->report));
+      std::get<1>(ctx->promise).deliver(ctx->batch());
     }
     forget(ctx);
-    delete ctx;
+    recycle(ctx);
   }
 
   static errc code_for(int32_t err) {
@@ -177,11 +271,8 @@ struct producer_state {
 
   void fail_record(request_ctx* ctx, size_t i, const message& m, int32_t code,
                    std::string text) {
-    auto& r = ctx->report.results[i];
-    r.topic = m.topic;
-    r.partition = m.partition;
-    r.error_code = code;
-    r.error = std::move(text);
+    ctx->recs[i].partition = m.partition;
+    ctx->set_error(i, code, std::move(text));
     ++stats.failed;
     --ctx->remaining;
   }
@@ -211,8 +302,10 @@ struct producer_state {
 
   // Hands record `i` of `ctx` to librdkafka if the window admits it. The caller has counted
   // the record in ctx->outstanding; `produced` tells it whether a report will come.
-  // The request owns its records (moved in): a produced record's topic moves into its report
-  // instead of being copied (librdkafka copied what it needs).
+  // The request owns its records (moved in) until it is answered, so librdkafka may reference
+  // the payload instead of copying it (no RD_KAFKA_MSG_F_COPY): the report of a record comes
+  // before its request is answered or, if the producer dies first, before the pump frees the
+  // orphaned request (topic, key and headers are copied by librdkafka).
   outcome produce_record(request_ctx* ctx, size_t i, message& m, bool& produced) {
     produced = false;
     auto bytes = m.wire_size();
@@ -227,11 +320,11 @@ struct producer_state {
         rd_kafka_header_add(hdrs, k.data(), static_cast<ssize_t>(k.size()), v.data(),
                             static_cast<ssize_t>(v.size()));
     }
-    auto& slot = ctx->slots[i];
+    auto& slot = ctx->recs[i].slot;
     slot.bytes = static_cast<uint32_t>(bytes);
     auto err = rd_kafka_producev(
       rk(), RD_KAFKA_V_TOPIC(m.topic.c_str()), RD_KAFKA_V_PARTITION(m.partition),
-      RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+      RD_KAFKA_V_MSGFLAGS(0),
       RD_KAFKA_V_VALUE(const_cast<char*>(m.content.data()), m.content.size()),
       RD_KAFKA_V_KEY(m.key.empty() ? nullptr : m.key.data(), m.key.size()),
       RD_KAFKA_V_TIMESTAMP(m.timestamp), RD_KAFKA_V_HEADERS(hdrs),
@@ -239,7 +332,6 @@ struct producer_state {
     if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
       produced = true;
       window.take(1, bytes);
-      ctx->report.results[i].topic = std::move(m.topic);
       return outcome::done;
     }
     if (hdrs)
@@ -254,8 +346,9 @@ struct producer_state {
     return outcome::done;
   }
 
-  // Produces records [ctx->next, src.size()) of `src`.
-  outcome produce_from(request_ctx* ctx, message_batch& src) {
+  // Produces records [ctx->next, size) of the request.
+  outcome produce_from(request_ctx* ctx) {
+    auto& src = ctx->records;
     auto n = src.size() - ctx->next;
     // Counted before librdkafka may report, given back for what was not handed over.
     ctx->outstanding.fetch_add(n);
@@ -281,13 +374,14 @@ struct producer_state {
   }
 
   // Takes a new request. Returns false if it was refused with backpressure.
-  bool admit(request_ctx* ctx, message_batch&& records, bool may_wait) {
+  bool admit(request_ctx* ctx, bool may_wait) {
+    auto& records = ctx->records;
     ctx->live_index = live.size();
     live.push_back(ctx);
     // Earlier waiters go first: a new request only bypasses an empty queue.
     auto res = outcome::window_full;
     if (waiting.empty()) {
-      res = produce_from(ctx, records);
+      res = produce_from(ctx);
       if (res == outcome::done) {
         if (ctx->remaining == 0)
           finish(ctx);
@@ -315,7 +409,6 @@ struct producer_state {
         finish(ctx);
       return false;
     }
-    ctx->parked = std::move(records);
     ctx->parked_bytes = rest;
     parked_bytes += rest;
     ctx->is_waiting = true;
@@ -328,7 +421,7 @@ struct producer_state {
     queue_full = false;
     while (!waiting.empty()) {
       auto ctx = waiting.front();
-      auto res = produce_from(ctx, ctx->parked);
+      auto res = produce_from(ctx);
       if (res != outcome::done) {
         queue_full = res == outcome::queue_full;
         return res;
@@ -336,7 +429,6 @@ struct producer_state {
       waiting.pop_front();
       parked_bytes -= ctx->parked_bytes;
       ctx->is_waiting = false;
-      message_batch{}.swap(ctx->parked);
       if (ctx->remaining == 0)
         finish(ctx);
     }
@@ -347,16 +439,16 @@ struct producer_state {
   void on_delivery(const delivery_entry& e) {
     auto slot = e.slot;
     auto ctx = static_cast<request_ctx*>(slot->request);
-    auto& r = ctx->report.results[slot->index];
+    auto& r = ctx->recs[slot->index];
     r.partition = e.partition;
     r.offset = e.offset;
     r.timestamp = e.timestamp;
     r.error_code = e.error_code;
     if (e.error_code) {
       auto err = static_cast<rd_kafka_resp_err_t>(e.error_code);
-      r.error = "record " + std::to_string(slot->index) + " for topic '" + r.topic
-                + "': " + rd_error_text(err);
-      stats.last_error = r.error;
+      stats.last_error = "record " + std::to_string(slot->index) + " for topic '"
+                         + ctx->records[slot->index].topic + "': " + rd_error_text(err);
+      ctx->set_error(slot->index, e.error_code, stats.last_error);
       ++stats.failed;
     } else {
       ++stats.delivered;
@@ -427,8 +519,9 @@ void serve(producer_pointer self) {
   }
 }
 
-template <class Report>
-caf::typed_response_promise<Report> accept(producer_pointer self, message_batch&& records,
+// `fill` moves the request's records into the (pooled) context's batch.
+template <class Report, class Fill>
+caf::typed_response_promise<Report> accept(producer_pointer self, Fill&& fill,
                                            bool may_wait) {
   auto& st = self->state;
   auto rp = self->make_response_promise<Report>();
@@ -436,6 +529,9 @@ caf::typed_response_promise<Report> accept(producer_pointer self, message_batch&
     rp.deliver(make_error(errc::stopped, "producer is stopping and takes no new records"));
     return rp;
   }
+  auto ctx = st.new_ctx();
+  fill(ctx->records);
+  auto& records = ctx->records;
   bool probe = false;
   if (st.breaker) {
     auto now = std::chrono::steady_clock::now();
@@ -463,6 +559,7 @@ caf::typed_response_promise<Report> accept(producer_pointer self, message_batch&
         }
         rp.deliver(std::move(rep));
       }
+      st.recycle(ctx);
       return rp;
     }
     probe = half_open;
@@ -472,11 +569,13 @@ caf::typed_response_promise<Report> accept(producer_pointer self, message_batch&
       st.breaker->release_probe();
     if constexpr (std::is_same_v<Report, batch_report>)
       rp.deliver(batch_report{});
+    st.recycle(ctx);
     return rp;
   }
-  auto ctx = new request_ctx(rp, records.size(), st.owner);
+  ctx->promise = rp;
+  ctx->start(st.owner);
   ctx->probe = probe;
-  st.admit(ctx, std::move(records), may_wait);
+  st.admit(ctx, may_wait);
   return rp;
 }
 
@@ -495,15 +594,16 @@ producer_actor::behavior_type producer_impl(producer_pointer self,
     st.breaker.emplace(*breaker);
   return {
     [=](send_atom, message& m) -> caf::typed_response_promise<delivery_report> {
-      message_batch one;
-      one.push_back(std::move(m));
-      return accept<delivery_report>(self, std::move(one), true);
+      return accept<delivery_report>(
+        self, [&](message_batch& dst) { dst.push_back(std::move(m)); }, true);
     },
     [=](send_atom, message_batch& ms) -> caf::typed_response_promise<batch_report> {
-      return accept<batch_report>(self, std::move(ms), true);
+      return accept<batch_report>(
+        self, [&](message_batch& dst) { dst = std::move(ms); }, true);
     },
     [=](try_send_atom, message_batch& ms) -> caf::typed_response_promise<batch_report> {
-      return accept<batch_report>(self, std::move(ms), false);
+      return accept<batch_report>(
+        self, [&](message_batch& dst) { dst = std::move(ms); }, false);
     },
     [=](stop_atom) -> caf::typed_response_promise<uint64_t> {
       auto& st = self->state;
@@ -512,7 +612,7 @@ producer_actor::behavior_type producer_impl(producer_pointer self,
         st.stopping = true;
         st.flushed_at_stop = st.window.in_flight_messages();
         for (auto ctx : st.waiting)
-          st.flushed_at_stop += ctx->parked.size() - ctx->next;
+          st.flushed_at_stop += ctx->records.size() - ctx->next;
       }
       st.stop_promises.push_back(rp);
       serve(self);
@@ -564,7 +664,12 @@ caf::expected<producer_actor> spawn_producer(caf::actor_system& sys,
   auto client = client_pool::instance().acquire(sys, props);
   if (!client)
     return client.error();
-  return sys.spawn(producer_impl, std::move(*client), cfg.flow, cfg.producer_breaker);
+  // The window respects the shared handle's queue (queue.buffering.max.*), divided among the
+  // producer actors that share it.
+  auto flow = cfg.flow;
+  std::tie(flow.producer_max_in_flight_messages, flow.producer_max_in_flight_bytes) =
+    cfg.producer_window();
+  return sys.spawn(producer_impl, std::move(*client), flow, cfg.producer_breaker);
 }
 
 } // namespace kafka_actors
