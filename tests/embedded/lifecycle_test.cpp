@@ -505,3 +505,20 @@ TEST_F(lifecycle_test, fatal_consumer_error_fails_the_consumer_and_the_service_r
   ASSERT_TRUE(await([&] { return status().restarts >= 1; }, 60s)) << status().last_failure;
   EXPECT_NE(status().last_failure.find("fatal"), std::string::npos) << status().last_failure;
 }
+
+TEST_F(lifecycle_test, group_authorization_failure_shows_in_status_and_fails_ready_at_once) {
+  start();
+  auto topic = unique_topic("authz");
+  ASSERT_FALSE(create_topic(topic_config{topic, 1, 1, {}}));
+  // Every JoinGroup (API key 11) for a while answers GROUP_AUTHORIZATION_FAILED.
+  cluster->push_request_errors(11, 100, RD_KAFKA_RESP_ERR_GROUP_AUTHORIZATION_FAILED);
+  collector got;
+  auto id = subscribe(subscription{{topic}, "authz-group", got.handler()});
+  ASSERT_TRUE(id);
+  caf::error failure;
+  auto t0 = std::chrono::steady_clock::now();
+  EXPECT_FALSE(ready(*id, &failure));
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 15s);
+  EXPECT_NE(describe(failure).find("authorization"), std::string::npos) << describe(failure);
+  EXPECT_NE(status().consumers[*id].failure.find("authorization"), std::string::npos);
+}
