@@ -1,12 +1,16 @@
 #include "kafka_actors/actors/producer.hpp"
 
+#include <algorithm>
 #include <deque>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <tuple>
 #include <variant>
 
 #include <caf/event_based_actor.hpp>
+#include <caf/send.hpp>
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 #include <caf/typed_response_promise.hpp>
@@ -670,6 +674,182 @@ caf::expected<producer_actor> spawn_producer(caf::actor_system& sys,
   std::tie(flow.producer_max_in_flight_messages, flow.producer_max_in_flight_bytes) =
     cfg.producer_window();
   return sys.spawn(producer_impl, std::move(*client), flow, cfg.producer_breaker);
+}
+
+// -- producer_sender -------------------------------------------------------------------------
+
+struct producer_sender::shared_state {
+  producer_actor producer;
+  size_t max_batch = 1000;
+  std::chrono::microseconds linger{1000};
+  std::mutex mx;
+  message_batch batch;
+  std::vector<callback> callbacks;
+  bool timer_armed = false;
+  uint64_t next_take = 0; // sequence number of the next gathered batch
+};
+
+// What one caller gathered: the records and, index by index, whom to tell about each.
+struct sender_batch {
+  message_batch batch;
+  std::vector<producer_sender::callback> callbacks;
+  uint64_t seq = 0; // batches go to the producer in the order they were taken
+};
+
+} // namespace kafka_actors
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::shared_ptr<kafka_actors::sender_batch>)
+
+namespace kafka_actors {
+
+namespace {
+
+using sender_batch_ptr = std::shared_ptr<sender_batch>;
+
+sender_batch_ptr take_gathered(producer_sender::shared_state& st) {
+  auto g = std::make_shared<sender_batch>();
+  g->batch.swap(st.batch);
+  g->callbacks.swap(st.callbacks);
+  g->seq = st.next_take++;
+  st.batch.reserve(st.max_batch);
+  st.callbacks.reserve(st.max_batch);
+  return g;
+}
+
+struct sender_helper_state {
+  static inline const char* name = "kafka-producer-sender";
+  size_t pending = 0; // requests not yet answered
+  bool stopping = false;
+  // Batches are taken on the callers' threads (full) or here (linger) and may arrive out of
+  // order: each goes out only after every batch taken before it.
+  uint64_t next_seq = 0;
+  std::map<uint64_t, sender_batch_ptr> held;
+};
+
+caf::behavior sender_helper(caf::stateful_actor<sender_helper_state>* self,
+                            std::shared_ptr<producer_sender::shared_state> st) {
+  auto done = [self] {
+    if (--self->state.pending == 0 && self->state.stopping && self->state.held.empty())
+      self->quit();
+  };
+  auto request = [self, st, done](sender_batch_ptr g) {
+    ++self->state.pending;
+    self->request(st->producer, caf::infinite, send_atom_v, std::move(g->batch))
+      .then(
+        [g, done](batch_report& rep) {
+          auto& cbs = g->callbacks;
+          for (size_t i = 0; i < cbs.size(); ++i) {
+            if (i < rep.results.size()) {
+              cbs[i](rep.results[i]);
+            } else {
+              delivery_report d;
+              d.error_code = RD_KAFKA_RESP_ERR__FAIL;
+              d.error = "record " + std::to_string(i) + ": no report in the producer's answer";
+              cbs[i](d);
+            }
+          }
+          done();
+        },
+        [g, done](caf::error& err) {
+          auto text = describe(err);
+          for (auto& cb : g->callbacks) {
+            delivery_report d;
+            d.error_code = RD_KAFKA_RESP_ERR__FAIL;
+            d.error = text;
+            cb(d);
+          }
+          done();
+        });
+  };
+  auto dispatch = [self, request](sender_batch_ptr g) {
+    auto& hs = self->state;
+    if (g->seq != hs.next_seq) {
+      hs.held.emplace(g->seq, std::move(g));
+      return;
+    }
+    ++hs.next_seq;
+    request(std::move(g));
+    while (!hs.held.empty() && hs.held.begin()->first == hs.next_seq) {
+      auto next = std::move(hs.held.begin()->second);
+      hs.held.erase(hs.held.begin());
+      ++hs.next_seq;
+      request(std::move(next));
+    }
+  };
+  return {
+    [=](sender_batch_ptr g) { dispatch(std::move(g)); },
+    [=](tick_atom) {
+      sender_batch_ptr g;
+      {
+        std::lock_guard<std::mutex> guard{st->mx};
+        st->timer_armed = false;
+        if (!st->batch.empty())
+          g = take_gathered(*st);
+      }
+      if (g)
+        dispatch(std::move(g));
+    },
+    [=](stop_atom) {
+      sender_batch_ptr g;
+      {
+        std::lock_guard<std::mutex> guard{st->mx};
+        if (!st->batch.empty())
+          g = take_gathered(*st);
+      }
+      if (g)
+        dispatch(std::move(g));
+      self->state.stopping = true;
+      if (self->state.pending == 0 && self->state.held.empty())
+        self->quit();
+    },
+  };
+}
+
+} // namespace
+
+producer_sender::producer_sender(caf::actor_system& sys, producer_actor producer,
+                                 size_t max_batch, std::chrono::microseconds linger)
+  : st_(std::make_shared<shared_state>()) {
+  st_->producer = std::move(producer);
+  st_->max_batch = std::max<size_t>(max_batch, 1);
+  st_->linger = linger;
+  st_->batch.reserve(st_->max_batch);
+  st_->callbacks.reserve(st_->max_batch);
+  helper_ = sys.spawn(sender_helper, st_);
+}
+
+producer_sender::~producer_sender() {
+  // The helper sends what is gathered, answers it, then quits.
+  caf::anon_send(helper_, stop_atom_v);
+  helper_ = nullptr;
+}
+
+void producer_sender::send(message m, callback on_result) {
+  std::unique_lock<std::mutex> lock{st_->mx};
+  st_->batch.push_back(std::move(m));
+  st_->callbacks.push_back(std::move(on_result));
+  if (st_->batch.size() >= st_->max_batch) {
+    auto g = take_gathered(*st_);
+    lock.unlock();
+    caf::anon_send(helper_, std::move(g));
+    return;
+  }
+  if (!st_->timer_armed) {
+    st_->timer_armed = true;
+    lock.unlock();
+    caf::delayed_anon_send(helper_, st_->linger, tick_atom_v);
+  }
+}
+
+void producer_sender::flush() {
+  sender_batch_ptr g;
+  {
+    std::lock_guard<std::mutex> guard{st_->mx};
+    if (!st_->batch.empty())
+      g = take_gathered(*st_);
+  }
+  if (g)
+    caf::anon_send(helper_, std::move(g));
 }
 
 } // namespace kafka_actors

@@ -11,8 +11,12 @@
 // one librdkafka handle (runtime/client_pool.hpp); its pump actor forwards delivery reports in
 // batches, woken by librdkafka's queue event callback, so no scheduler thread ever blocks.
 
+#include <chrono>
 #include <cstdint>
+#include <functional>
+#include <memory>
 
+#include <caf/actor.hpp>
 #include <caf/actor_system.hpp>
 #include <caf/expected.hpp>
 #include <caf/replies_to.hpp>
@@ -73,5 +77,35 @@ caf::expected<producer_actor> spawn_producer(caf::actor_system& sys,
 /// holds); a batch is split by shard and answered once, in the batch's order.
 caf::expected<producer_actor> spawn_producer_group(caf::actor_system& sys,
                                                    const kafka_config& cfg, size_t shards);
+
+/// Caller-side coalescing for per-record sends: gathers the records one caller sends into
+/// `send` requests of up to `max_batch` records (or what `linger` gathered), so a record costs
+/// no actor message of its own, while each record still gets its own result: `on_result` is
+/// called once per record, in the order sent, with the record's own report (error_code 0 and
+/// its partition/offset, or the error). Results come on a helper actor's thread, not the
+/// caller's. `send` may be called from any thread; the destructor sends what is gathered
+/// (results still come for it) and lets the helper quit once every request was answered.
+class producer_sender {
+public:
+  using callback = std::function<void(delivery_report&)>;
+
+  producer_sender(caf::actor_system& sys, producer_actor producer, size_t max_batch = 1000,
+                  std::chrono::microseconds linger = std::chrono::milliseconds{1});
+  ~producer_sender();
+
+  producer_sender(const producer_sender&) = delete;
+  producer_sender& operator=(const producer_sender&) = delete;
+
+  void send(message m, callback on_result);
+
+  /// Sends what is gathered now instead of after the linger.
+  void flush();
+
+  struct shared_state;
+
+private:
+  std::shared_ptr<shared_state> st_;
+  caf::actor helper_;
+};
 
 } // namespace kafka_actors

@@ -70,8 +70,9 @@ const ka::properties consumer_settings = {
   {"auto.offset.reset", "earliest"},
 };
 
-enum path_id { raw_produce, batch_produce, single_produce, service_produce, raw_consume,
-               batch_consume, record_consume, path_count };
+enum path_id { raw_produce, batch_produce, single_produce, service_produce, sender_produce,
+               raw_consume, batch_consume, record_consume, path_count };
+constexpr int produce_paths = raw_consume;
 
 struct path_info {
   const char* name;
@@ -83,6 +84,7 @@ const path_info paths[path_count] = {
   {"produce  actor, batches of 1000", 0.95},
   {"produce  actor, per message", 0.75},
   {"produce  KafkaService, batches", 0.95},
+  {"produce  per message, sender", 0.75},
   {"consume  raw consumer_poll loop", 0},
   {"consume  actor, on_batch", 0.95},
   {"consume  actor, on_record", 0.95},
@@ -197,14 +199,14 @@ struct size_results {
   size_t payload;
   int64_t count;
   std::vector<run_result> runs[path_count];
-  bool all_verified[path_count] = {true, true, true, true, true, true, true};
+  bool all_verified[path_count] = {true, true, true, true, true, true, true, true};
 };
 
 // Checks a run (counts, and for produce what the broker holds), prints it, returns false on
 // an error or a lost record.
 bool report_run(const ka::kafka_config& cfg, const run_spec& spec, path_id p,
                 const run_result& r, int rep, int reps) {
-  bool produce = p <= service_produce;
+  bool produce = p < produce_paths;
   std::printf("[%4zu B rep %d/%d] %-32s ", spec.payload_bytes, rep + 1, reps, paths[p].name);
   std::string why = r.error;
   int64_t held = -1;
@@ -246,8 +248,8 @@ void run_size(caf::actor_system& sys, const ka::kafka_config& cfg, const options
     std::string source = base + "-raw";
     std::vector<std::string> topics;
     // Produce paths in rotated order per repetition, so no path is always first.
-    for (int i = 0; i < 4; ++i) {
-      auto p = static_cast<path_id>((i + rep) % 4);
+    for (int i = 0; i < produce_paths; ++i) {
+      auto p = static_cast<path_id>((i + rep) % produce_paths);
       if (p != raw_produce && !o.produce)
         continue;
       spec.topic = p == raw_produce ? source : base + "-" + std::to_string(p);
@@ -258,6 +260,7 @@ void run_size(caf::actor_system& sys, const ka::kafka_config& cfg, const options
         r = p == raw_produce      ? produce_raw(spec)
             : p == batch_produce ? produce_actor_batched(sys, spec)
             : p == service_produce ? produce_service_batched(sys, spec)
+            : p == sender_produce ? produce_sender_single(sys, spec)
                                  : produce_actor_single(sys, spec);
       out.all_verified[p] &= report_run(cfg, spec, p, r, rep, o.reps);
       out.runs[p].push_back(r);
@@ -316,7 +319,7 @@ void print_table(const std::vector<size_results>& sizes, int reps) {
       if (s.runs[p].empty())
         continue;
       auto rate = median_rate(s, p);
-      auto base = median_rate(s, p <= service_produce ? raw_produce : raw_consume);
+      auto base = median_rate(s, p < produce_paths ? raw_produce : raw_consume);
       auto ratio = base > 0 ? rate / base : 0;
       char target[16] = "-", ratio_s[16], mbs[16], cpu[16], busy[16];
       std::string verdict = "-";

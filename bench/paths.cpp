@@ -499,6 +499,77 @@ run_result produce_actor_single(caf::actor_system& sys, const run_spec& s) {
   return r;
 }
 
+run_result produce_sender_single(caf::actor_system& sys, const run_spec& s) {
+  run_result r;
+  auto spawned = ka::spawn_producer(sys, *s.cfg);
+  if (!spawned) {
+    r.error = "spawn_producer: " + ka::describe(spawned.error());
+    return r;
+  }
+  ka::producer_actor producer = std::move(*spawned);
+  caf::scoped_actor self{sys};
+  if (warm_up(self, producer, s, r)) {
+    // Results come on the sender's helper thread: count them there, wake this thread only
+    // when it waits for the window to open.
+    struct counts {
+      std::atomic<int64_t> answered{0};
+      std::atomic<int64_t> failed{0};
+      std::atomic<int64_t> wake_at{INT64_MAX};
+      std::mutex mx;
+      std::condition_variable cv;
+      std::string first_error;
+    } c;
+    auto on_result = [&c](ka::delivery_report& d) {
+      if (!d.ok() && c.failed.fetch_add(1) == 0) {
+        std::lock_guard<std::mutex> guard{c.mx};
+        c.first_error = d.error;
+      }
+      auto a = c.answered.fetch_add(1) + 1;
+      if (a >= c.wake_at.load()) {
+        std::lock_guard<std::mutex> guard{c.mx};
+        c.cv.notify_one();
+      }
+    };
+    std::string payload(s.payload_bytes, 'x');
+    auto window = static_cast<int64_t>(s.window);
+    auto deadline = clock_type::now() + reply_timeout;
+    auto cpu0 = cpu_sample::now();
+    auto t0 = clock_type::now();
+    {
+      ka::producer_sender sender{sys, producer, s.batch_size, 1ms};
+      auto wait_for = [&](int64_t target) {
+        if (c.answered.load() >= target)
+          return true;
+        std::unique_lock<std::mutex> lock{c.mx};
+        c.wake_at.store(target);
+        bool ok = c.cv.wait_until(lock, deadline, [&] { return c.answered.load() >= target; });
+        c.wake_at.store(INT64_MAX);
+        return ok;
+      };
+      int64_t sent = 0;
+      while (sent < s.count && r.error.empty()) {
+        if (sent - c.answered.load() >= window && !wait_for(sent - window / 2)) {
+          r.error = "no results within 120 s";
+          break;
+        }
+        sender.send(make_message(s.topic, payload), on_result);
+        ++sent;
+      }
+      sender.flush();
+      if (r.error.empty() && !wait_for(s.count))
+        r.error = "no results within 120 s";
+    }
+    r.seconds = seconds_between(t0, clock_type::now());
+    fill_cpu(r, cpu0, cpu_sample::now());
+    r.failed = c.failed.load();
+    r.ok = c.answered.load() - r.failed;
+    if (r.failed > 0 && r.error.empty())
+      r.error = "delivery failed: " + c.first_error;
+  }
+  stop_producer(self, producer, r);
+  return r;
+}
+
 // -- consume -------------------------------------------------------------------------------
 
 run_result consume_raw(const run_spec& s, const std::string& group) {

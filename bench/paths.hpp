@@ -51,6 +51,9 @@ struct run_result {
 run_result produce_raw(const run_spec& spec);
 run_result produce_actor_batched(caf::actor_system& sys, const run_spec& spec);
 run_result produce_actor_single(caf::actor_system& sys, const run_spec& spec);
+/// Per-message sends as produce_actor_single, but through a producer_sender (caller-side
+/// coalescing into batches of spec.batch_size, 1 ms linger), each record with its own result.
+run_result produce_sender_single(caf::actor_system& sys, const run_spec& spec);
 /// As produce_actor_batched, but through KafkaService (spawn_kafka_service): the service's
 /// hop must cost next to nothing.
 run_result produce_service_batched(caf::actor_system& sys, const run_spec& spec);

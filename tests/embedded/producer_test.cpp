@@ -1,6 +1,10 @@
 // The producer actor on the embedded mock cluster: a full shared queue, a producer that dies
 // with records in flight, the breaker's probe slot, and the bounds of the credit window.
 
+#include <condition_variable>
+#include <map>
+#include <mutex>
+
 #include <caf/send.hpp>
 
 #include "support/scenarios.hpp"
@@ -255,4 +259,59 @@ TEST_F(producer_test, waiting_requests_are_bounded_by_bytes) {
       [&](caf::error& e) { ADD_FAILURE() << describe(e); }, caf::after(30s) >> [] {});
   EXPECT_EQ(delivered, 2u);
   EXPECT_EQ(refused, 1u);
+}
+
+TEST_F(producer_test, sender_gives_every_record_its_own_result_in_order) {
+  start();
+  auto topic = unique_topic("sender");
+  ASSERT_FALSE(create_topic(topic_config{topic, 3, 1, {}}));
+  auto p = spawn_producer(*sys, cfg);
+  ASSERT_TRUE(p) << describe(p.error());
+  constexpr size_t n = 2500; // two full batches of 1,000 and a lingering rest
+  struct seen {
+    std::mutex mx;
+    std::condition_variable cv;
+    std::vector<delivery_report> reports;
+    std::vector<size_t> order;
+  } s;
+  {
+    producer_sender sender{*sys, *p, 1000, 5ms};
+    for (size_t i = 0; i < n; ++i) {
+      message m{topic, "v" + std::to_string(i)};
+      m.key = "k" + std::to_string(i % 5);
+      if (i == 7)
+        m.topic = "bad topic name"; // fails alone, the others go on
+      sender.send(std::move(m), [&s, i](delivery_report& d) {
+        std::lock_guard<std::mutex> guard{s.mx};
+        s.order.push_back(i);
+        s.reports.push_back(std::move(d));
+        s.cv.notify_all();
+      });
+    }
+    std::unique_lock<std::mutex> lock{s.mx};
+    ASSERT_TRUE(s.cv.wait_for(lock, 30s, [&] { return s.reports.size() == n; }))
+      << s.reports.size() << " of " << n << " results";
+  }
+  std::map<std::string, std::pair<int32_t, int64_t>> last; // key -> partition, offset
+  for (size_t k = 0; k < n; ++k) {
+    auto i = s.order[k];
+    EXPECT_EQ(i, k) << "results out of order";
+    auto& d = s.reports[k];
+    if (i == 7) {
+      EXPECT_FALSE(d.ok());
+      EXPECT_NE(d.error.find("record"), std::string::npos) << d.error;
+      continue;
+    }
+    ASSERT_TRUE(d.ok()) << i << ": " << d.error;
+    EXPECT_EQ(d.topic, topic);
+    auto key = "k" + std::to_string(i % 5);
+    auto it = last.find(key);
+    if (it != last.end()) {
+      EXPECT_EQ(d.partition, it->second.first) << key;
+      EXPECT_GT(d.offset, it->second.second) << key << " reordered";
+    }
+    last[key] = {d.partition, d.offset};
+  }
+  (*self)->request(*p, call_timeout, stop_atom_v)
+    .receive([](uint64_t) {}, [&](caf::error& err) { ADD_FAILURE() << describe(err); });
 }
