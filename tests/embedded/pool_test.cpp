@@ -1,6 +1,7 @@
 // Shared librdkafka handles: counted, shared by equal configurations, released by the last
 // user, and flushed on stop without losing a delivery report.
 
+#include "kafka_actors/runtime/reaper.hpp"
 #include "support/scenarios.hpp"
 
 using namespace kafka_actors;
@@ -26,6 +27,7 @@ TEST_F(pool_test, equal_configs_share_one_handle_until_the_last_user_stops) {
   start();
   auto topic = unique_topic("pool");
   ASSERT_FALSE(create_topic(topic_config{topic, 3, 1, {}}));
+  await_reaper(); // handles of earlier tests are destroyed off the scheduler, maybe still now
   auto base = live_client_handles();
   auto pcfg = cfg;
   pcfg.producer["linger.ms"] = "7"; // unlike the service's own producer
@@ -90,6 +92,7 @@ TEST_F(pool_test, stop_flushes_and_no_delivery_report_is_lost) {
 
 TEST_F(pool_test, sharded_producers_share_a_handle_and_keep_per_key_order) {
   cfg.flow.producer_shards = 4;
+  await_reaper(); // handles of earlier tests are destroyed off the scheduler, maybe still now
   auto before = live_client_handles();
   start();
   // The service's four producers hold one handle (the admin and the cluster host have theirs).
