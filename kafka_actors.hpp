@@ -15,4 +15,4 @@
 #include "kafka_actors/runtime/errors.hpp"
 #include "kafka_actors/runtime/message.hpp"
 #include "kafka_actors/runtime/record.hpp"
-#include "kafka_actors/runtime/system_config.hpp"
+#include "kafka_actors/system_config.hpp"

@@ -19,7 +19,7 @@
 
 #include "paths.hpp"
 #include "kafka_actors/runtime/errors.hpp"
-#include "kafka_actors/runtime/system_config.hpp"
+#include "kafka_actors/system_config.hpp"
 
 namespace ka = kafka_actors;
 using namespace kafka_bench;

@@ -258,17 +258,6 @@ constexpr uint64_t default_max_poll_interval_ms = 300'000;
 
 } // namespace
 
-bool is_secret_key(const std::string& key) {
-  static const char* needles[] = {"password",     "secret",  "sasl.oauthbearer.config",
-                                  "sasl.oauthbearer.extensions", "ssl.key.pem",
-                                  "ssl_key",      "sasl.jaas"};
-  for (auto n : needles)
-    if (key.find(n) != std::string::npos)
-      return true;
-  // What KAFKA_ACTORS_SECURITY_SSL_KEY spells (the environment cannot write ssl_key).
-  return key == "ssl.key";
-}
-
 kafka_config kafka_config::embedded() {
   return kafka_config{};
 }

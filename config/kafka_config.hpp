@@ -17,10 +17,10 @@
 #include <caf/expected.hpp>
 
 #include "kafka_actors/runtime/breaker_state.hpp"
+#include "kafka_actors/runtime/properties.hpp"
 
 namespace kafka_actors {
 
-using properties = std::map<std::string, std::string>;
 
 /// Bounds of the credit between actors (see docs/ARCHITECTURE.md, "Backpressure").
 struct flow_config {
@@ -126,7 +126,5 @@ struct kafka_config {
   properties admin_config() const;
 };
 
-/// True for keys whose values must never be printed (passwords, keys, tokens).
-bool is_secret_key(const std::string& key);
 
 } // namespace kafka_actors

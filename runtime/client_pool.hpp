@@ -24,7 +24,7 @@
 #include <caf/allowed_unsafe_message_type.hpp>
 #include <caf/expected.hpp>
 
-#include "kafka_actors/config/kafka_config.hpp"
+#include "kafka_actors/runtime/properties.hpp"
 #include "kafka_actors/runtime/rdkafka_handles.hpp"
 
 namespace kafka_actors {

@@ -10,7 +10,7 @@
 #include <caf/error.hpp>
 #include <caf/expected.hpp>
 
-#include "kafka_actors/config/topic_config.hpp"
+#include "kafka_actors/runtime/topic_config.hpp"
 
 struct rd_kafka_mock_cluster_s;
 

@@ -8,7 +8,7 @@
 #include <caf/expected.hpp>
 #include <librdkafka/rdkafka.h>
 
-#include "kafka_actors/config/kafka_config.hpp"
+#include "kafka_actors/runtime/properties.hpp"
 
 namespace kafka_actors {
 

@@ -16,7 +16,7 @@
 
 #include "kafka_actors/config/kafka_config.hpp"
 #include "kafka_actors/runtime/errors.hpp"
-#include "kafka_actors/runtime/system_config.hpp"
+#include "kafka_actors/system_config.hpp"
 
 namespace kafka_actors::cli {
 

@@ -7,7 +7,7 @@
 #include <caf/scheduler/test_coordinator.hpp>
 #include <gtest/gtest.h>
 
-#include "kafka_actors/runtime/system_config.hpp"
+#include "kafka_actors/system_config.hpp"
 
 namespace kafka_actors::test {
 

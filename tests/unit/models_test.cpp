@@ -8,7 +8,7 @@
 #include "kafka_actors/config/topic_config.hpp"
 #include "kafka_actors/runtime/errors.hpp"
 #include "kafka_actors/runtime/message.hpp"
-#include "kafka_actors/runtime/system_config.hpp"
+#include "kafka_actors/system_config.hpp"
 
 using namespace kafka_actors;
 

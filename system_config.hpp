@@ -2,7 +2,8 @@
 
 // The CAF configuration every kafka-actors program starts from: our message types and error
 // category registered, and as many scheduler workers as the machine has cores (CAF's default
-// of at least 4 costs ~15 % on 2 cores, DESIGN §9).
+// of at least 4 costs ~15 % on 2 cores, DESIGN §9). It registers the actors' protocol types,
+// so it sits above the actors: runtime/ knows no actor.
 
 #include <caf/actor_system_config.hpp>
 

@@ -1,4 +1,4 @@
-#include "kafka_actors/runtime/system_config.hpp"
+#include "kafka_actors/system_config.hpp"
 
 #include <algorithm>
 #include <thread>

@@ -1,4 +1,4 @@
-#include "kafka_actors/config/topic_config.hpp"
+#include "kafka_actors/runtime/topic_config.hpp"
 
 #include "kafka_actors/runtime/errors.hpp"
 
