@@ -267,8 +267,13 @@ struct consumer_state {
       // A pause can outlive a reassignment in librdkafka 2.0.2 (and cannot be queried):
       // our own state is the truth, applied to every partition we get.
       apply_pause_changes();
-      if (!tps.empty())
+      if (!tps.empty()) {
+        // A topic created moments ago may be unknown to the first metadata: once it is
+        // assigned, that condition has healed.
+        if (failure.rfind("unknown_topic", 0) == 0)
+          failure.clear();
         deliver_ready();
+      }
       return;
     }
     // Revoked or lost: commit what is done unless lost, then forget the partitions so late
