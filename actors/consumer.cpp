@@ -51,26 +51,6 @@ bool is_cooperative(rd_kafka_t* rk) {
   return protocol && std::strcmp(protocol, "COOPERATIVE") == 0;
 }
 
-// (Un)assigns as librdkafka requires when no state is there to track it (the actor is gone
-// and the reaper closes the handle).
-void plain_rebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
-                     rd_kafka_topic_partition_list_t* parts) {
-  bool cooperative = is_cooperative(rk);
-  if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
-    if (cooperative) {
-      if (auto e = rd_kafka_incremental_assign(rk, parts))
-        rd_kafka_error_destroy(e);
-    } else {
-      rd_kafka_assign(rk, parts);
-    }
-  } else if (cooperative) {
-    if (auto e = rd_kafka_incremental_unassign(rk, parts))
-      rd_kafka_error_destroy(e);
-  } else {
-    rd_kafka_assign(rk, nullptr);
-  }
-}
-
 // Everything on librdkafka's side of one consumer. Shared by the actor's state and by every
 // batch in flight (librdkafka requires every message destroyed before its handle), and the
 // opaque through which librdkafka's callbacks find the state. Whoever lets go last, the

@@ -81,6 +81,25 @@ reaper_thread& the_reaper() {
 
 } // namespace
 
+void plain_rebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
+                     rd_kafka_topic_partition_list_t* parts) {
+  auto protocol = rd_kafka_rebalance_protocol(rk);
+  bool cooperative = protocol && std::strcmp(protocol, "COOPERATIVE") == 0;
+  if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+    if (cooperative) {
+      if (auto e = rd_kafka_incremental_assign(rk, parts))
+        rd_kafka_error_destroy(e);
+    } else {
+      rd_kafka_assign(rk, parts);
+    }
+  } else if (cooperative) {
+    if (auto e = rd_kafka_incremental_unassign(rk, parts))
+      rd_kafka_error_destroy(e);
+  } else {
+    rd_kafka_assign(rk, nullptr);
+  }
+}
+
 void reap(std::function<void()> job) {
   the_reaper().push(std::move(job));
 }
@@ -109,25 +128,9 @@ void reap_consumer(client_ptr rk, std::chrono::milliseconds deadline,
         // so they only (un)assign.
         while (!rd_kafka_consumer_closed(rk) && std::chrono::steady_clock::now() < until) {
           if (auto ev = rd_kafka_queue_poll(q.get(), 100)) {
-            if (rd_kafka_event_type(ev) == RD_KAFKA_EVENT_REBALANCE) {
-              auto err = rd_kafka_event_error(ev);
-              auto parts = rd_kafka_event_topic_partition_list(ev);
-              auto protocol = rd_kafka_rebalance_protocol(rk);
-              bool cooperative = protocol && std::strcmp(protocol, "COOPERATIVE") == 0;
-              if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
-                if (cooperative) {
-                  if (auto e = rd_kafka_incremental_assign(rk, parts))
-                    rd_kafka_error_destroy(e);
-                } else {
-                  rd_kafka_assign(rk, parts);
-                }
-              } else if (cooperative) {
-                if (auto e = rd_kafka_incremental_unassign(rk, parts))
-                  rd_kafka_error_destroy(e);
-              } else {
-                rd_kafka_assign(rk, nullptr);
-              }
-            }
+            if (rd_kafka_event_type(ev) == RD_KAFKA_EVENT_REBALANCE)
+              plain_rebalance(rk, rd_kafka_event_error(ev),
+                              rd_kafka_event_topic_partition_list(ev));
             rd_kafka_event_destroy(ev);
           }
         }

@@ -12,6 +12,11 @@
 
 namespace kafka_actors {
 
+/// (Un)assigns as librdkafka requires of a rebalance when nobody tracks the partitions (a
+/// consumer whose actor is gone, closing).
+void plain_rebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
+                     rd_kafka_topic_partition_list_t* parts);
+
 /// Runs `job` on the reaper thread, after every job handed over before it. A job must finish
 /// in bounded time (use deadlines, not waits on the network).
 void reap(std::function<void()> job);
