@@ -27,6 +27,8 @@ struct pump_state {
   const delivery_owner* last_owner = nullptr;
   std::vector<delivery_entry>* last_batch = nullptr;
   size_t served = 0; // reports seen in the current poll
+
+  ~pump_state();
 };
 
 // What librdkafka's callbacks reach. Outlives the handle: the client hands its last
@@ -46,6 +48,12 @@ struct producer_dispatch {
         delete r;
   }
 };
+
+// Callbacks must never reach a destroyed state, whichever of pump and client goes first.
+pump_state::~pump_state() {
+  if (dispatch)
+    dispatch->pump.store(nullptr, std::memory_order_release);
+}
 
 // Callbacks run inside rd_kafka_poll on the pump's thread (or rd_kafka_flush on the reaper's).
 struct pump_access {
@@ -102,11 +110,12 @@ struct pump_access {
     st.dispatch->pump.store(&st, std::memory_order_release);
     st.waker->enable(st.queue);
     // If the pump goes first (system shutdown), librdkafka must not call its dead waker, and
-    // callbacks must not reach its dead state.
-    self->attach_functor([self] {
-      self->state.dispatch->pump.store(nullptr, std::memory_order_release);
-      if (auto c = self->state.client.lock())
-        rd_kafka_queue_cb_event_enable(self->state.queue, nullptr, nullptr);
+    // callbacks must not reach its dead state. Attached functors run after CAF has destroyed
+    // the state (stateful_actor::on_exit), so the functor owns copies of what it touches.
+    self->attach_functor([dispatch = st.dispatch, weak = st.client, queue = st.queue] {
+      dispatch->pump.store(nullptr, std::memory_order_release);
+      if (auto c = weak.lock())
+        rd_kafka_queue_cb_event_enable(queue, nullptr, nullptr);
     });
     client.reset();
     self->send(self, poll_atom_v);

@@ -99,3 +99,26 @@ TEST_F(pool_test, sharded_producers_share_a_handle_and_keep_per_key_order) {
   EXPECT_EQ(live_client_handles() - before, 3); // cluster host + admin + one shared handle
   run_sharded_order();
 }
+
+// The pump's exit hook once wrote into the dispatch after CAF had destroyed the pump's state
+// and the reaper its last other reference (ASan: heap-use-after-free). Many short-lived
+// handles make either order of pump exit and reaper job likely.
+TEST_F(pool_test, handles_released_again_and_again_leave_nothing_behind) {
+  start();
+  auto topic = unique_topic("churn");
+  ASSERT_FALSE(create_topic(topic_config{topic, 1, 1, {}}));
+  await_reaper();
+  auto base = live_client_handles();
+  for (int i = 0; i < 40; ++i) {
+    auto pcfg = cfg;
+    pcfg.producer["linger.ms"] = std::to_string(20 + i); // a handle of its own each time
+    auto p = spawn_producer(*sys, pcfg);
+    ASSERT_TRUE(p);
+    (*self)->request(*p, call_timeout, send_atom_v, message{topic, "c" + std::to_string(i)})
+      .receive([](delivery_report&) {}, [&](caf::error& err) { ADD_FAILURE() << describe(err); });
+    EXPECT_EQ(stop(*p), 0u);
+    p = caf::error{};
+    ASSERT_TRUE(await([&] { return live_client_handles() == base; })) << "cycle " << i;
+  }
+  await_reaper();
+}
