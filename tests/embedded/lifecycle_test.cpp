@@ -229,6 +229,10 @@ TEST_F(lifecycle_test, stop_all_of_five_busy_consumers_on_two_workers_answers) {
   EXPECT_TRUE(answered);
   EXPECT_LT(std::chrono::steady_clock::now() - t0, 30s);
   service = nullptr;
+  // The lanes' threads may still be inside a handler that uses `blocked` and `cs`: the
+  // system (which waits for every actor) goes before they do (UBSan saw a dead gate read).
+  self.reset();
+  sys.reset();
 }
 
 TEST_F(lifecycle_test, stop_with_every_broker_down_honours_the_stop_deadline) {
