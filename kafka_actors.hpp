@@ -3,10 +3,12 @@
 // Everything a kafka-actors user needs: models, config, the actors and their protocols.
 
 #include "kafka_actors/actors/admin.hpp"
+#include "kafka_actors/actors/batch_processor.hpp"
 #include "kafka_actors/actors/circuit_breaker.hpp"
 #include "kafka_actors/actors/handler_lane.hpp"
 #include "kafka_actors/actors/consumer.hpp"
 #include "kafka_actors/actors/kafka_service.hpp"
+#include "kafka_actors/actors/last_value_view.hpp"
 #include "kafka_actors/actors/producer.hpp"
 #include "kafka_actors/config/kafka_config.hpp"
 #include "kafka_actors/config/topic_config.hpp"

@@ -7,6 +7,7 @@
 #include "kafka_actors/actors/circuit_breaker.hpp"
 #include "kafka_actors/actors/consumer.hpp"
 #include "kafka_actors/actors/kafka_service.hpp"
+#include "kafka_actors/actors/last_value_view.hpp"
 #include "kafka_actors/actors/producer.hpp"
 #include "kafka_actors/config/topic_config.hpp"
 #include "kafka_actors/runtime/errors.hpp"
@@ -26,6 +27,8 @@ actor_system_config::actor_system_config() {
   add_message_type<producer_actor>("kafka_actors::producer_actor");
   add_message_type<consumer_actor>("kafka_actors::consumer_actor");
   add_message_type<kafka_service_actor>("kafka_actors::kafka_service_actor");
+  add_message_type<view_entry>("kafka_actors::view_entry");
+  add_message_type<view_status>("kafka_actors::view_status");
   add_error_category(error_category, [](uint8_t code, caf::atom_value,
                                         const caf::message& ctx) -> std::string {
     std::string out = to_string(static_cast<errc>(code));

@@ -9,7 +9,9 @@
 #include <caf/typed_response_promise.hpp>
 #include <librdkafka/rdkafka.h>
 
+#include "kafka_actors/actors/batch_processor.hpp"
 #include "kafka_actors/actors/handler_lane.hpp"
+#include "kafka_actors/actors/partition_manager.hpp"
 #include "kafka_actors/config/topic_config.hpp"
 #include "kafka_actors/runtime/client_errors.hpp"
 #include "kafka_actors/runtime/consumer_flow.hpp"
@@ -51,11 +53,30 @@ bool is_cooperative(rd_kafka_t* rk) {
   return protocol && std::strcmp(protocol, "COOPERATIVE") == 0;
 }
 
+struct consumer_client;
+
+// Gives revoked partitions back to librdkafka (incrementally under cooperative-sticky).
+void unassign(rd_kafka_t* rk, const std::vector<topic_partition>& tps) {
+  tpl_ptr list{rd_kafka_topic_partition_list_new(static_cast<int>(tps.size()))};
+  for (auto& tp : tps)
+    rd_kafka_topic_partition_list_add(list.get(), tp.topic.c_str(), tp.partition);
+  plain_rebalance(rk, RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS, list.get());
+}
+
+// The handle's conf opaque, through which librdkafka's callbacks find the client. It lives
+// until the handle is destroyed (the reaper's job holds it), since librdkafka's threads call
+// the certificate verify callback with it until then; `client` is null from the moment the
+// client is gone, so the callbacks of the reaper's close reach nothing else.
+struct consumer_context : client_context {
+  consumer_client* client = nullptr;
+};
+
 // Everything on librdkafka's side of one consumer. Shared by the actor's state and by every
-// batch in flight (librdkafka requires every message destroyed before its handle), and the
-// opaque through which librdkafka's callbacks find the state. Whoever lets go last, the
-// handle is closed and destroyed on the reaper thread, never on a scheduler thread.
+// batch in flight (librdkafka requires every message destroyed before its handle). Whoever
+// lets go last, the handle is closed and destroyed on the reaper thread, never on a
+// scheduler thread.
 struct consumer_client {
+  std::shared_ptr<consumer_context> context = std::make_shared<consumer_context>();
   client_ptr rk;
   queue_ptr queue;
   std::unique_ptr<queue_waker> waker;
@@ -64,11 +85,13 @@ struct consumer_client {
   std::chrono::milliseconds close_deadline{5000};
 
   ~consumer_client() {
+    context->client = nullptr;
     if (!rk)
       return;
     auto q = std::make_shared<queue_ptr>(std::move(queue));
     auto w = std::shared_ptr<queue_waker>(std::move(waker));
-    reap_consumer(std::move(rk), close_deadline, [q, w] {
+    // The job keeps `context` (captured here) until after the handle's destruction.
+    reap_consumer(std::move(rk), close_deadline, [q, w, ctx = context] {
       if (*q && w)
         w->disable(q->get());
       q->reset();
@@ -114,6 +137,14 @@ struct consumer_state {
       if (lane)
         lane->cancelled = true;
       caf::anon_send_exit(handler, caf::exit_reason::user_shutdown);
+    }
+    if (flow && client && flow->revoke_pending()) {
+      // librdkafka waits for the unassign of a revoke that was draining, and its close would
+      // wait too: unassign on the reaper (this may run inside a librdkafka callback), before
+      // the handle's close. Nothing more is committed: what was stored goes with the close.
+      auto c = client;
+      auto tps = flow->take_revoke(clock_type::now());
+      reap([c, tps] { unassign(c->rk.get(), tps); });
     }
     if (flow && client) {
       auto msgs = flow->begin_close(clock_type::now());
@@ -176,6 +207,8 @@ struct consumer_state {
     s.resumes = c.resumes;
     s.fenced_acks = c.fenced_acks;
     s.dropped_on_revoke = c.dropped_on_revoke;
+    s.revoke_drains = c.revoke_drains;
+    s.revoke_drain_timeouts = c.revoke_drain_timeouts;
     s.rebalances = rebalances;
     if (lane) {
       s.handled = lane->handled;
@@ -183,6 +216,7 @@ struct consumer_state {
       s.forwarded_to_retry = lane->forwarded_to_retry;
       s.dead_lettered = lane->dead_lettered;
       s.dropped = lane->dropped;
+      s.deduplicated = lane->deduplicated;
       s.breaker_opened = lane->breaker_opened;
       if (sub.breaker)
         s.breaker = to_string(static_cast<breaker_phase>(lane->breaker.load()));
@@ -228,9 +262,31 @@ struct consumer_state {
     ready_waiters.clear();
   }
 
+  // Ends the revoke whose drain is over (or cut short): commits what is stored unless the
+  // assignment was lost meanwhile, fences the partitions (late acks store nothing, lanes skip
+  // what they hold of them) and gives them back to librdkafka, which waited for this.
+  void end_revoke() {
+    auto tps = flow->take_revoke(clock_type::now());
+    if (!rd_kafka_assignment_lost(rk()))
+      commit_async(tps);
+    flow->revoke(tps, dropped);
+    destroy_dropped();
+    unassign(rk(), tps);
+  }
+
+  // Called on ticks and after acks: the pending revoke ends once drained or past its deadline.
+  void end_revoke_if_due() {
+    if (flow->revoke_due(clock_type::now()))
+      end_revoke();
+  }
+
   void on_rebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* parts) {
     ++rebalances;
     bool cooperative = is_cooperative(rk());
+    // librdkafka starts no new rebalance before the unassign of the last one; another callback
+    // while a drain waits (a lost assignment, the close) ends that drain first.
+    if (flow->revoke_pending())
+      end_revoke();
     std::vector<topic_partition> tps;
     for (int i = 0; i < parts->cnt; ++i)
       tps.push_back(topic_partition{parts->elems[i].topic, parts->elems[i].partition});
@@ -259,6 +315,20 @@ struct consumer_state {
     // Revoked or lost: commit what is done unless lost, then forget the partitions so late
     // acks for them store nothing and handlers skip what they still hold of them.
     bool lost = err != RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS || rd_kafka_assignment_lost(rk());
+    if (!lost && flow->current() == consumer_flow::phase::running) {
+      // Revoked, not lost: drain first. librdkafka lets the application unassign after the
+      // callback returned (it waits in WAIT_UNASSIGN_CALL and keeps the group session), so
+      // in-flight work of these partitions may finish and be committed within
+      // flow.revoke.drain.ms; meanwhile they take nothing and we keep polling.
+      bool wait = flow->begin_revoke(tps, clock_type::now(), dropped);
+      destroy_dropped();
+      if (wait) {
+        apply_pause_changes();
+        return;
+      }
+      end_revoke();
+      return;
+    }
     if (!lost)
       commit_async(tps);
     flow->revoke(tps, dropped);
@@ -272,8 +342,11 @@ struct consumer_state {
   }
 
   // A client error (error callback) or an error event from a poll.
-  void on_client_error(rd_kafka_resp_err_t err, const std::string& reason) {
-    last_error = std::string{rd_kafka_err2name(err)} + ": " + reason;
+  void on_client_error(rd_kafka_resp_err_t err, const std::string& raw_reason) {
+    auto reason = client_error_text(client->context.get(), err, raw_reason);
+    // "All brokers down" follows every failed login or refused certificate: keep the cause.
+    if (err != RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN || failure.empty())
+      last_error = std::string{rd_kafka_err2name(err)} + ": " + reason;
     auto kind = classify_client_error(err);
     if (!is_persistent(kind))
       return;
@@ -298,7 +371,8 @@ struct consumer_state {
                            rd_kafka_topic_partition_list_t* parts, void* opaque) {
     // A C callback must not throw into librdkafka.
     try {
-      auto c = static_cast<consumer_client*>(opaque);
+      auto ctx = context_of<consumer_context>(opaque);
+      auto c = ctx ? ctx->client : nullptr;
       if (c && c->state) {
         c->state->on_rebalance(err, parts);
         return;
@@ -310,7 +384,8 @@ struct consumer_state {
 
   static void error_cb(rd_kafka_t*, int err, const char* reason, void* opaque) {
     try {
-      auto c = static_cast<consumer_client*>(opaque);
+      auto ctx = context_of<consumer_context>(opaque);
+      auto c = ctx ? ctx->client : nullptr;
       if (c && c->state)
         c->state->on_client_error(static_cast<rd_kafka_resp_err_t>(err),
                                   reason ? reason : "");
@@ -341,7 +416,7 @@ struct consumer_state {
           != RD_KAFKA_RESP_ERR_NO_ERROR
         || !value)
       return 0;
-    return std::atoll(std::string{static_cast<const char*>(value), size}.c_str());
+    return due_of_header(std::string_view{static_cast<const char*>(value), size});
   }
 
   // Every polled message goes through here: events, records of revoked partitions (a
@@ -425,6 +500,9 @@ void begin_close(consumer_pointer self, caf::error reason) {
     rd_kafka_message_destroy(static_cast<rd_kafka_message_t*>(m));
   if (st.own_handler && st.lane)
     st.lane->cancelled = true; // the lane stops between records: nothing more is acked
+  // A revoke still draining is cut short: the close leaves the group and needs it unassigned.
+  if (st.flow->revoke_pending())
+    st.end_revoke();
   st.commit_async(st.flow->assigned_partitions());
   if (auto err = rd_kafka_consumer_close_queue(st.rk(), st.client->queue.get())) {
     st.last_error = rd_kafka_error_string(err);
@@ -520,6 +598,7 @@ void on_tick(consumer_pointer self) {
   auto& flow = *st.flow;
   auto now = clock_type::now();
   flow.tick(now, wall_ms());
+  st.end_revoke_if_due();
   if (flow.current() == consumer_flow::phase::running) {
     while (auto b = flow.next_batch())
       dispatch(self, *b);
@@ -535,6 +614,7 @@ void on_tick(consumer_pointer self) {
 void after_feedback(consumer_pointer self) {
   auto& st = self->state;
   auto& flow = *st.flow;
+  st.end_revoke_if_due();
   if (flow.close_due(clock_type::now())) {
     begin_close(self, caf::none);
     return;
@@ -559,7 +639,7 @@ consumer_actor::behavior_type consumer_impl(consumer_pointer self,
   st.cfg = cfg;
   st.flow.emplace(flow_settings{static_cast<int64_t>(cfg.consumer_batch_size),
                                 cfg.consumer_max_in_flight_bytes, cfg.pause_grace,
-                                cfg.drain_timeout, cfg.stop_timeout});
+                                cfg.drain_timeout, cfg.stop_timeout, cfg.revoke_drain});
   st.self_addr = self->address();
   st.client->waker = std::make_unique<queue_waker>(self->address());
   st.client->waker->enable(st.client->queue.get());
@@ -569,6 +649,22 @@ consumer_actor::behavior_type consumer_impl(consumer_pointer self,
     st.handler = st.sub.handler;
   } else {
     st.own_handler = true;
+    if (st.sub.on_partition_batch) {
+      auto pc = std::make_shared<batch_processor_config>();
+      pc->batching = st.sub.batching.value_or(batching_config{});
+      pc->handler = st.sub.on_partition_batch;
+      // Enough for a count-closed batch on every partition of a few at once.
+      pc->credit = std::max(static_cast<int64_t>(cfg.consumer_max_in_flight),
+                            static_cast<int64_t>(2 * pc->batching.max_records));
+      pc->retry = st.sub.retry;
+      pc->producer = st.sub.producer;
+      pc->forwarder = st.sub.forwarder;
+      pc->dedup = st.sub.dedup_state;
+      st.lane = pc->counters;
+      st.handler = spawn_batch_processor(self->system(), st.sub.blocking_handler, pc);
+    }
+  }
+  if (!st.handler) {
     auto lane = std::make_shared<lane_config>();
     lane->on_record = st.sub.on_record;
     lane->on_batch = st.sub.on_batch;
@@ -577,8 +673,13 @@ consumer_actor::behavior_type consumer_impl(consumer_pointer self,
     lane->breaker = st.sub.breaker;
     lane->producer = st.sub.producer;
     lane->forwarder = st.sub.forwarder;
+    lane->dedup = st.sub.dedup_state;
     st.lane = lane->counters;
-    st.handler = spawn_handler_lane(self->system(), st.sub.blocking_handler, lane);
+    if (st.sub.lanes)
+      st.handler = spawn_partition_manager(self->system(), st.sub.blocking_handler,
+                                           *st.sub.lanes, lane);
+    else
+      st.handler = spawn_handler_lane(self->system(), st.sub.blocking_handler, lane);
   }
   // The handler learns who feeds it and answers with its credit (also after a restart).
   self->send(st.handler, join_atom_v, me);
@@ -646,13 +747,39 @@ caf::expected<consumer_actor> spawn_consumer(caf::actor_system& sys, const kafka
       return err;
   if (sub.group.empty())
     return make_error(errc::invalid_argument, "subscription names no consumer group");
-  int handlers = (sub.on_record ? 1 : 0) + (sub.on_batch ? 1 : 0) + (sub.handler ? 1 : 0);
+  int handlers = (sub.on_record ? 1 : 0) + (sub.on_batch ? 1 : 0) + (sub.handler ? 1 : 0)
+                 + (sub.on_partition_batch ? 1 : 0);
   if (handlers != 1)
     return make_error(errc::invalid_argument,
-                      "subscription needs exactly one of on_record, on_batch, handler");
-  if ((sub.retry || sub.breaker) && !sub.on_record)
+                      "subscription needs exactly one of on_record, on_batch, "
+                      "on_partition_batch, handler");
+  if (sub.breaker && !sub.on_record)
+    return make_error(errc::invalid_argument, "a breaker works per record: it needs on_record");
+  if (sub.retry && !sub.on_record && !sub.on_partition_batch)
     return make_error(errc::invalid_argument,
-                      "retry and breaker work per record: they need on_record");
+                      "retry works per record: it needs on_record or on_partition_batch");
+  if (sub.lanes) {
+    if (!sub.on_record)
+      return make_error(errc::invalid_argument, "lanes run on_record per record: they need "
+                                                "on_record");
+    if (sub.breaker)
+      return make_error(errc::invalid_argument,
+                        "lanes and a breaker do not combine yet (the breaker is per lane)");
+    if (auto problem = lane_options_problem(*sub.lanes); !problem.empty())
+      return make_error(errc::invalid_argument, "subscription: " + problem);
+  }
+  if (sub.batching && !sub.on_partition_batch)
+    return make_error(errc::invalid_argument, "batching needs on_partition_batch");
+  if (sub.on_partition_batch)
+    if (auto err = validate_batching(sub.batching.value_or(batching_config{}), cfg.flow))
+      return err;
+  if (sub.dedup && !sub.on_record && !sub.on_partition_batch)
+    return make_error(errc::invalid_argument,
+                      "dedup drops single records: it needs on_record or on_partition_batch");
+  if (sub.dedup && sub.dedup->window.count() <= 0)
+    return make_error(errc::invalid_argument, "dedup window must be positive");
+  if (sub.dedup && !sub.dedup_state)
+    sub.dedup_state = std::make_shared<shared_dedup>(*sub.dedup);
   if (sub.retry && !sub.producer && !sub.forwarder)
     return make_error(errc::invalid_argument,
                       "a retry policy needs a producer for the retry and dead-letter topics "
@@ -665,7 +792,8 @@ caf::expected<consumer_actor> spawn_consumer(caf::actor_system& sys, const kafka
   if (!conf)
     return conf.error();
   auto client = std::make_shared<consumer_client>();
-  rd_kafka_conf_set_opaque(conf->get(), client.get());
+  client->context->client = client.get();
+  set_client_context(conf->get(), client->context.get());
   rd_kafka_conf_set_rebalance_cb(conf->get(), &consumer_state::rebalance_cb);
   rd_kafka_conf_set_error_cb(conf->get(), &consumer_state::error_cb);
   auto rk = make_client(RD_KAFKA_CONSUMER, std::move(*conf));

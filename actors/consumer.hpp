@@ -31,7 +31,11 @@
 #include "kafka_actors/actors/producer.hpp"
 #include "kafka_actors/config/kafka_config.hpp"
 #include "kafka_actors/runtime/atoms.hpp"
+#include "kafka_actors/runtime/batch_collector.hpp"
 #include "kafka_actors/runtime/breaker_state.hpp"
+#include "kafka_actors/runtime/dedup_window.hpp"
+#include "kafka_actors/runtime/lane_router.hpp"
+#include "kafka_actors/runtime/partition_batch.hpp"
 #include "kafka_actors/runtime/record.hpp"
 #include "kafka_actors/runtime/retry_policy.hpp"
 
@@ -67,9 +71,15 @@ struct consumer_status {
   uint64_t dead_lettered = 0;
   /// Records the retry policy dropped (retries exhausted, no dead-letter topic).
   uint64_t dropped = 0;
+  /// Records dropped as duplicates (subscription::dedup).
+  uint64_t deduplicated = 0;
   /// Records taken and then dropped because their partition was revoked (the new owner
   /// reads them again).
   uint64_t dropped_on_revoke = 0;
+  /// Revokes that waited for in-flight work of their partitions (flow.revoke.drain.ms), and
+  /// those of them whose deadline passed first.
+  uint64_t revoke_drains = 0;
+  uint64_t revoke_drain_timeouts = 0;
   /// "closed", "open" or "half_open" when the subscription has a breaker, else empty.
   std::string breaker;
   uint64_t breaker_opened = 0;
@@ -88,8 +98,8 @@ typename Inspector::result_type inspect(Inspector& f, consumer_status& x) {
            x.at_end, x.paused, x.stopping, x.credit, x.in_flight_batches, x.in_flight_bytes, x.held, x.dispatched,
            x.acked, x.pauses, x.resumes, x.rebalances, x.fenced_acks, x.delayed,
            x.handled, x.retried_in_place, x.forwarded_to_retry, x.dead_lettered, x.dropped,
-           x.dropped_on_revoke, x.breaker, x.breaker_opened, x.last_error, x.failure,
-           x.stop_deadline_passed);
+           x.deduplicated, x.dropped_on_revoke, x.breaker, x.breaker_opened, x.last_error, x.failure,
+           x.stop_deadline_passed, x.revoke_drains, x.revoke_drain_timeouts);
 }
 
 using consumer_actor = caf::typed_actor<
@@ -151,6 +161,22 @@ struct subscription {
   caf::actor_addr forwarder;
   /// Hold each partition until its records' `ka.due` header time (retry topics).
   bool honor_due_header = false;
+  /// Batch processor: records gathered per partition into batches closed by count, bytes or
+  /// window (`batching`, defaults if unset) for this handler; offsets commit after it. Works
+  /// with `retry` (failed records are retried, then forwarded).
+  partition_batch_handler on_partition_batch;
+  std::optional<batching_config> batching;
+  /// Idempotent consumer: a record whose identity (the id header, else key + a hash of the
+  /// payload) was handled within the window is dropped and counted. With on_record or
+  /// on_partition_batch.
+  std::optional<dedup_config> dedup;
+  /// The window behind `dedup`, shared over restarts; made when first spawned.
+  std::shared_ptr<shared_dedup> dedup_state;
+  /// Partition manager (actors/partition_manager): on_record runs on one ordered lane per
+  /// partition (and per key hash with key_lanes > 1), in parallel across lanes, order kept
+  /// per key; a failing record makes only its key wait for the retry policy. With on_record,
+  /// without a breaker.
+  std::optional<lane_options> lanes;
 };
 
 /// Spawns a consumer (cfg.bootstrap_servers must be set). Fails at once if the subscription or

@@ -21,15 +21,11 @@ int64_t wall_ms() {
     .count();
 }
 
-bool starts_with(const std::string& s, const char* prefix) {
-  return s.rfind(prefix, 0) == 0;
-}
-
 } // namespace
 
-caf::error call_handler(const record_handler& on_record, const record& r) {
+caf::error current_handler_exception() {
   try {
-    return on_record(r);
+    throw;
   } catch (const std::exception& e) {
     return make_error(errc::handler_failed, std::string{"handler threw: "} + e.what());
   } catch (...) {
@@ -37,19 +33,22 @@ caf::error call_handler(const record_handler& on_record, const record& r) {
   }
 }
 
+caf::error call_handler(const record_handler& on_record, const record& r) {
+  return call_guarded([&] { return on_record(r); });
+}
+
+std::string dedup_identity(const record& r, const std::string& id_header) {
+  return dedup_window::identity(id_header.empty() ? std::string{} : r.header(id_header),
+                                r.key(), r.payload());
+}
+
 caf::error run_handler(const record_batch& batch, const record_handler& on_record,
-                       const batch_handler& on_batch, const std::atomic<bool>* cancelled) {
+                       const batch_handler& on_batch, const std::atomic<bool>* cancelled,
+                       shared_dedup* dedup, std::atomic<uint64_t>* deduplicated) {
   if (on_batch) {
     if (batch.all_revoked())
       return caf::none; // the partitions' new owners read these records again
-    caf::error err;
-    try {
-      err = on_batch(batch);
-    } catch (const std::exception& e) {
-      err = make_error(errc::handler_failed, std::string{"handler threw: "} + e.what());
-    } catch (...) {
-      err = make_error(errc::handler_failed, "handler threw a non-standard exception");
-    }
+    auto err = call_guarded([&] { return on_batch(batch); });
     if (err)
       return make_error(errc::handler_failed,
                         "batch of " + std::to_string(batch.size()) + " records from "
@@ -62,9 +61,20 @@ caf::error run_handler(const record_batch& batch, const record_handler& on_recor
       return make_error(errc::stopped, "consumer closed");
     if (batch.revoked(i))
       continue; // moved to another member by a rebalance: it reads the record again
+    std::string identity;
+    if (dedup) {
+      identity = dedup_identity(batch[i], dedup->id_header());
+      if (dedup->seen(identity, clock_type::now())) {
+        if (deduplicated)
+          ++*deduplicated;
+        continue;
+      }
+    }
     if (auto err = call_handler(on_record, batch[i]))
       return make_error(errc::handler_failed,
                         "record " + batch[i].where() + ": " + describe(err));
+    if (dedup)
+      dedup->remember(identity, clock_type::now());
   }
   return caf::none;
 }
@@ -75,35 +85,8 @@ message forward_record(const record& r, const std::string& topic, const caf::err
   m.topic = topic;
   m.content = std::string{r.payload()};
   m.key = std::string{r.key()};
-  // Origin and first failure survive the whole chain; the rest is rewritten per hop.
-  std::string origin_topic{r.topic()};
-  std::string origin_partition = std::to_string(r.partition());
-  std::string origin_offset = std::to_string(r.offset());
-  std::string first_failure = std::to_string(now_ms);
-  int previous_attempts = 0;
-  for (auto& [k, v] : r.headers()) {
-    if (!starts_with(k, "ka.")) {
-      m.metadata.emplace_back(k, v);
-    } else if (k == retry_headers::origin_topic) {
-      origin_topic = v;
-    } else if (k == retry_headers::origin_partition) {
-      origin_partition = v;
-    } else if (k == retry_headers::origin_offset) {
-      origin_offset = v;
-    } else if (k == retry_headers::first_failure) {
-      first_failure = v;
-    } else if (k == retry_headers::attempts) {
-      previous_attempts = std::atoi(v.c_str());
-    }
-  }
-  m.metadata.emplace_back(retry_headers::origin_topic, origin_topic);
-  m.metadata.emplace_back(retry_headers::origin_partition, origin_partition);
-  m.metadata.emplace_back(retry_headers::origin_offset, origin_offset);
-  m.metadata.emplace_back(retry_headers::error, describe(err));
-  m.metadata.emplace_back(retry_headers::attempts, std::to_string(previous_attempts + attempts));
-  m.metadata.emplace_back(retry_headers::first_failure, first_failure);
-  if (delay.count() > 0)
-    m.metadata.emplace_back(retry_headers::due, std::to_string(now_ms + delay.count()));
+  m.metadata = forward_headers(r.headers(), std::string{r.topic()}, r.partition(), r.offset(),
+                               describe(err), attempts, now_ms, delay);
   return m;
 }
 
@@ -115,6 +98,18 @@ forward_sink forward_target(const lane_config& cfg) {
   if (cfg.forwarder)
     return caf::actor_cast<forward_sink>(cfg.forwarder);
   return cfg.producer;
+}
+
+caf::error forward_failure(const batch_report& rep) {
+  if (rep.failed() == 0)
+    return caf::none;
+  std::string why;
+  for (auto& r : rep.results)
+    if (!r.ok()) {
+      why = r.error;
+      break;
+    }
+  return make_error(errc::handler_failed, "could not forward a failed record: " + why);
 }
 
 struct lane_state {
@@ -176,19 +171,10 @@ void finish_batch(lane_pointer self) {
   self->request(target, std::chrono::minutes{5}, send_atom_v, std::move(forwards))
     .then(
       [=](const batch_report& rep) {
-        if (rep.failed() == 0) {
+        if (auto err = forward_failure(rep))
+          self->send(from, fail_atom_v, id, std::move(err));
+        else
           self->send(from, ack_atom_v, id, n);
-          return;
-        }
-        std::string why;
-        for (auto& r : rep.results)
-          if (!r.ok()) {
-            why = r.error;
-            break;
-          }
-        self->send(from, fail_atom_v, id,
-                   make_error(errc::handler_failed,
-                              "could not forward a failed record: " + why));
       },
       [=](const caf::error& err) {
         self->send(from, fail_atom_v, id,
@@ -235,7 +221,8 @@ void process(lane_pointer self) {
     auto& batch = *current.batch;
     if (!cfg.retry && !st.breaker) {
       // Plain mode: the whole batch succeeds or fails.
-      auto err = run_handler(batch, cfg.on_record, cfg.on_batch, &cfg.counters->cancelled);
+      auto err = run_handler(batch, cfg.on_record, cfg.on_batch, &cfg.counters->cancelled,
+                             cfg.dedup.get(), &cfg.counters->deduplicated);
       auto id = batch.id();
       auto from = current.from;
       auto n = static_cast<int64_t>(batch.size());
@@ -266,9 +253,20 @@ void process(lane_pointer self) {
         continue;
       }
       auto r = batch[st.index];
+      std::string identity;
+      if (cfg.dedup) {
+        identity = dedup_identity(r, cfg.dedup->id_header());
+        if (cfg.dedup->seen(identity, now)) {
+          ++cfg.counters->deduplicated;
+          ++st.index;
+          continue;
+        }
+      }
       auto err = call_handler(cfg.on_record, r);
       now = clock_type::now();
       if (!err) {
+        if (cfg.dedup)
+          cfg.dedup->remember(identity, now);
         if (st.breaker)
           st.breaker->on_success(now);
         ++cfg.counters->handled;

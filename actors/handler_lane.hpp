@@ -13,6 +13,7 @@
 #include <random>
 
 #include "kafka_actors/actors/consumer.hpp"
+#include "kafka_actors/runtime/dedup_window.hpp"
 
 namespace kafka_actors {
 
@@ -23,6 +24,8 @@ struct lane_counters {
   std::atomic<uint64_t> forwarded_to_retry{0};
   std::atomic<uint64_t> dead_lettered{0};
   std::atomic<uint64_t> dropped{0};
+  /// Records dropped as duplicates (subscription::dedup).
+  std::atomic<uint64_t> deduplicated{0};
   std::atomic<uint8_t> breaker{static_cast<uint8_t>(breaker_phase::closed)};
   std::atomic<uint64_t> breaker_opened{0};
   /// Set by the consumer when it closed: the lane stops between records (what it did not
@@ -44,6 +47,8 @@ struct lane_config {
   /// Preferred over `producer` when set: resolved at every forward (KafkaService).
   caf::actor_addr forwarder;
   std::shared_ptr<lane_counters> counters = std::make_shared<lane_counters>();
+  /// Drops records handled before within the window (idempotent consumer).
+  std::shared_ptr<shared_dedup> dedup;
 };
 
 /// Spawns a lane; it grants its credit to whichever consumer joins it. `detached` gives it a
@@ -56,10 +61,36 @@ handler_actor spawn_handler_lane(caf::actor_system& sys, bool detached,
 /// errc::stopped once `cancelled` is set. Records of revoked partitions are skipped.
 caf::error run_handler(const record_batch& batch, const record_handler& on_record,
                        const batch_handler& on_batch,
-                       const std::atomic<bool>* cancelled = nullptr);
+                       const std::atomic<bool>* cancelled = nullptr,
+                       shared_dedup* dedup = nullptr,
+                       std::atomic<uint64_t>* deduplicated = nullptr);
+
+/// A record's identity for deduplication: its `id_header` value, or key + payload hash.
+std::string dedup_identity(const record& r, const std::string& id_header);
 
 /// Runs `on_record` once, turning exceptions into errors.
 caf::error call_handler(const record_handler& on_record, const record& r);
+
+/// Whoever takes forwards now: KafkaService (resolved at each call, it may have restarted its
+/// producer) or the producer of `cfg`. Null once neither is there.
+forward_sink forward_target(const lane_config& cfg);
+
+/// None if the broker acknowledged every forward in `rep`, else an errc::handler_failed
+/// naming the first failure.
+caf::error forward_failure(const batch_report& rep);
+
+/// The error an exception escaping a user's handler becomes (call inside a catch block).
+caf::error current_handler_exception();
+
+/// Runs a user's handler `f`; an exception becomes an errc::handler_failed error.
+template <class F>
+caf::error call_guarded(F&& f) {
+  try {
+    return f();
+  } catch (...) {
+    return current_handler_exception();
+  }
+}
 
 /// The record forwarded to `topic` after `attempts` failed attempts with `err`: payload, key
 /// and headers of `r`, plus the origin, error, attempt and due headers.

@@ -153,6 +153,10 @@ struct producer_state {
   std::vector<delivery_request*> live;
   std::vector<request_ctx*> pool; // answered contexts, ready for reuse
   producer_status stats;
+  // Set while the shared handle cannot connect as configured (failed login, refused broker
+  // certificate), until a record is delivered again: the breaker's reason, and the cause
+  // named in the reports of the records the pump purged for it.
+  std::string client_failure;
   bool stopping = false;
   uint64_t flushed_at_stop = 0;
   std::vector<caf::typed_response_promise<uint64_t>> stop_promises;
@@ -450,12 +454,25 @@ struct producer_state {
     r.error_code = e.error_code;
     if (e.error_code) {
       auto err = static_cast<rd_kafka_resp_err_t>(e.error_code);
-      stats.last_error = "record " + std::to_string(slot->index) + " for topic '"
-                         + ctx->records[slot->index].topic + "': " + rd_error_text(err);
-      ctx->set_error(slot->index, e.error_code, stats.last_error);
+      auto what = "record " + std::to_string(slot->index) + " for topic '"
+                  + ctx->records[slot->index].topic + "': ";
+      bool purged = err == RD_KAFKA_RESP_ERR__PURGE_QUEUE
+                    || err == RD_KAFKA_RESP_ERR__PURGE_INFLIGHT;
+      if (purged && !client_failure.empty()) {
+        // Failed at once instead of after message.timeout.ms; the cause stays last_error.
+        what += err == RD_KAFKA_RESP_ERR__PURGE_QUEUE
+                  ? "not sent, the client cannot connect: "
+                  : "not acknowledged (it may have been written), the client cannot connect: ";
+        ctx->set_error(slot->index, e.error_code,
+                       what + client_failure + " (" + rd_error_text(err) + ")");
+      } else {
+        stats.last_error = what + rd_error_text(err);
+        ctx->set_error(slot->index, e.error_code, stats.last_error);
+      }
       ++stats.failed;
     } else {
       ++stats.delivered;
+      client_failure.clear();
     }
     window.give_back(1, slot->bytes);
     if (breaker) {
@@ -493,10 +510,16 @@ struct producer_state {
   // A client-wide error event, forwarded by the pump.
   void on_error(int32_t err, const std::string& reason) {
     auto code = static_cast<rd_kafka_resp_err_t>(err);
-    stats.last_error = std::string{rd_kafka_err2name(code)} + ": " + reason;
+    auto text = std::string{rd_kafka_err2name(code)} + ": " + reason;
+    bool cannot_connect = client->cannot_connect(err);
+    if (cannot_connect)
+      client_failure = text;
+    // "All brokers down" follows every failed login: the login is the news.
+    if (code != RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN || client_failure.empty())
+      stats.last_error = text;
     if (breaker
-        && (code == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN
-            || code == RD_KAFKA_RESP_ERR__AUTHENTICATION || code == RD_KAFKA_RESP_ERR__FATAL))
+        && (code == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN || cannot_connect
+            || code == RD_KAFKA_RESP_ERR__FATAL))
       breaker->trip(std::chrono::steady_clock::now());
   }
 };
@@ -542,7 +565,9 @@ caf::typed_response_promise<Report> accept(producer_pointer self, Fill&& fill,
     bool half_open = st.breaker->phase(now) == breaker_phase::half_open;
     if (!st.breaker->allow(now)) {
       ++st.stats.circuit_open_rejections;
-      auto why = "circuit open: " + st.stats.last_error + "; ";
+      auto why = "circuit open: "
+                 + (st.client_failure.empty() ? st.stats.last_error : st.client_failure)
+                 + "; ";
       if (half_open)
         why += "a probe is in flight";
       else

@@ -17,6 +17,7 @@
 #include <caf/actor_system.hpp>
 #include <unistd.h>
 
+#include "lanes.hpp"
 #include "paths.hpp"
 #include "kafka_actors/runtime/errors.hpp"
 #include "kafka_actors/system_config.hpp"
@@ -40,6 +41,9 @@ const char* usage = R"(usage: kafka_bench [options]
                  (librdkafka's defaults: a random refetch stall, see docs/BENCHMARKS.md)
   --scheduler P  CAF scheduler policy: 'stealing' or 'sharing' (default: the library's)
   --quick        smoke run: 100000 records per size, 1 repetition
+  --lanes        the partition manager instead: a 1 ms handler on 12 partitions with
+                 lanes vs one handler lane, 8 key lanes on one partition, and the lanes'
+                 cost on a fast handler (see bench/lanes.cpp)
   --only WHAT    'produce' or 'consume' paths only (the raw produce always runs: it is
                  the produce baseline and fills the topic the consume paths read)
 )";
@@ -103,6 +107,8 @@ struct options {
   std::string scheduler;
   bool produce = true;
   bool consume = true;
+  bool quick = false;
+  bool lanes = false;
   ka::properties overrides;
 };
 
@@ -111,14 +117,6 @@ std::string with_commas(double x) {
   for (int i = static_cast<int>(s.size()) - 3; i > 0; i -= 3)
     s.insert(static_cast<size_t>(i), ",");
   return s;
-}
-
-double median(std::vector<double> v) {
-  if (v.empty())
-    return 0;
-  std::sort(v.begin(), v.end());
-  auto n = v.size();
-  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
 std::string load_average() {
@@ -144,6 +142,9 @@ bool parse(int argc, char** argv, options& o) {
     } else if (a == "--quick") {
       o.n_small = o.n_large = 100000;
       o.reps = 1;
+      o.quick = true;
+    } else if (a == "--lanes") {
+      o.lanes = true;
     } else if (a == "-b") {
       o.bootstrap = value();
     } else if (a == "-n") {
@@ -438,6 +439,8 @@ int main(int argc, char** argv) {
       std::cerr << "kafka_bench: " << e.what() << "\n";
       return 1;
     }
+    if (o.lanes)
+      return run_lanes_bench(sys, cfg, o.reps, o.quick);
     for (auto& s : sizes)
       run_size(sys, cfg, o, s);
     // Every actor handle is gone here (each path stops its actors and drops its handles).

@@ -261,13 +261,28 @@ void stop_producer(caf::scoped_actor& self, ka::producer_actor& p, run_result& r
 }
 
 run_result consume_actor(caf::actor_system& sys, const run_spec& s, const std::string& group,
-                         bool batch_handler) {
+                         bool batch_handler,
+                         const std::optional<ka::lane_options>& lanes = std::nullopt,
+                         std::chrono::microseconds cost = std::chrono::microseconds{0}) {
   run_result r;
   auto probe = std::make_shared<consume_probe>(s.count);
   ka::subscription sub;
   sub.topics = {s.topic};
   sub.group = group;
-  if (batch_handler)
+  sub.lanes = lanes;
+  if (lanes || cost.count() > 0) {
+    // Lanes call from a thread per partition (the probe's per-partition slots are each
+    // written by one); key lanes reorder a partition's offsets, so those only count.
+    bool in_order = !lanes || lanes->key_lanes == 1;
+    sub.on_record = [probe, cost, in_order](const ka::record& rec) -> caf::error {
+      if (cost.count() > 0)
+        std::this_thread::sleep_for(cost);
+      if (in_order)
+        probe->check(rec.partition(), rec.offset());
+      probe->add(1);
+      return caf::none;
+    };
+  } else if (batch_handler)
     sub.on_batch = [probe](const ka::record_batch& b) -> caf::error {
       b.for_each([&](const ka::record& rec) { probe->check(rec.partition(), rec.offset()); });
       probe->add(static_cast<int64_t>(b.size()));
@@ -333,11 +348,14 @@ run_result produce_raw(const run_spec& s) {
   if (!rk)
     return r;
   std::string payload(s.payload_bytes, 'x');
+  std::string key;
   auto produce_one = [&](std::string& value) {
     for (;;) {
       auto err = rd_kafka_producev(rk.get(), RD_KAFKA_V_TOPIC(s.topic.c_str()),
                                    RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
                                    RD_KAFKA_V_VALUE(value.data(), value.size()),
+                                   RD_KAFKA_V_KEY(key.empty() ? nullptr : key.data(),
+                                                  key.size()),
                                    RD_KAFKA_V_END);
       if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL)
         return err;
@@ -358,6 +376,8 @@ run_result produce_raw(const run_spec& s) {
   auto cpu0 = cpu_sample::now();
   auto t0 = clock_type::now();
   for (int64_t i = 0; i < s.count; ++i) {
+    if (s.keys > 0)
+      key = "k" + std::to_string(static_cast<size_t>(i) % s.keys);
     if (auto err = produce_one(payload)) {
       r.error = "rd_kafka_producev: " + err_text(err);
       break;
@@ -619,7 +639,23 @@ run_result consume_actor_record(caf::actor_system& sys, const run_spec& spec,
   return consume_actor(sys, spec, group, false);
 }
 
+run_result consume_actor_lanes(caf::actor_system& sys, const run_spec& spec,
+                               const std::string& group,
+                               const std::optional<ka::lane_options>& lanes,
+                               std::chrono::microseconds handler_cost) {
+  return consume_actor(sys, spec, group, false, lanes, handler_cost);
+}
+
+double median(std::vector<double> v) {
+  if (v.empty())
+    return 0;
+  std::sort(v.begin(), v.end());
+  auto n = v.size();
+  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
 // -- admin ---------------------------------------------------------------------------------
+
 
 std::string create_topic(const ka::kafka_config& cfg, const std::string& topic,
                          int partitions) {

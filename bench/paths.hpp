@@ -4,13 +4,16 @@
 // actor API) and the raw admin calls around them. Every path takes its librdkafka properties
 // from the same kafka_config, so raw and actor clients run with identical settings.
 
+#include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include <caf/actor_system.hpp>
 
 #include "kafka_actors/config/kafka_config.hpp"
+#include "kafka_actors/runtime/lane_router.hpp"
 
 namespace kafka_bench {
 
@@ -27,6 +30,8 @@ struct run_spec {
   size_t batches_in_flight = 8;
   /// Actor per-message produce: sends outstanding.
   size_t window = 5000;
+  /// Raw produce: keys "k<i % keys>" when > 0 (none by default).
+  size_t keys = 0;
 };
 
 /// What one measured run saw.
@@ -63,6 +68,16 @@ run_result consume_actor_batch(caf::actor_system& sys, const run_spec& spec,
                                const std::string& group);
 run_result consume_actor_record(caf::actor_system& sys, const run_spec& spec,
                                 const std::string& group);
+/// As consume_actor_record, through the partition manager's `lanes` (nullopt: today's single
+/// handler lane), each record costing `handler_cost` of blocking work (a sleep). With key
+/// lanes a partition's offsets arrive out of order: only the count is checked then.
+run_result consume_actor_lanes(caf::actor_system& sys, const run_spec& spec,
+                               const std::string& group,
+                               const std::optional<kafka_actors::lane_options>& lanes,
+                               std::chrono::microseconds handler_cost);
+
+/// Median of `v`, 0 when empty.
+double median(std::vector<double> v);
 
 /// Raw admin calls (rd_kafka_CreateTopics and friends). Return an error text, empty if fine.
 std::string create_topic(const kafka_actors::kafka_config& cfg, const std::string& topic,

@@ -131,6 +131,8 @@ const flow_key flow_keys[] = {
   {"stop.timeout.ms", 1, one_day_ms,
    [](flow_config& f, uint64_t n) { f.stop_timeout = std::chrono::milliseconds{n}; }},
   {"max.restarts", 0, 1'000'000, [](flow_config& f, uint64_t n) { f.max_restarts = n; }},
+  {"revoke.drain.ms", 0, one_day_ms,
+   [](flow_config& f, uint64_t n) { f.revoke_drain = std::chrono::milliseconds{n}; }},
 };
 
 caf::error read_flow(const boost::json::value& v, const std::string& source,
@@ -174,6 +176,15 @@ caf::error read_breaker(const boost::json::value& v, const std::string& key,
     auto n = read_count(val, key + "." + name, source);
     if (!n)
       return n.error();
+    // open.ms is added to steady_clock time points, the window keeps an entry per call
+    // (0 for the counts is refused below, with the other counts).
+    bool known = name == "consecutive.failures" || name == "window" || name == "open.ms"
+                 || name == "probes";
+    uint64_t max = name == "open.ms" ? one_day_ms : 1'000'000;
+    if (known && *n > max)
+      return config_error(source, "key '" + key + "." + name + "' must be "
+                                    + (name == "open.ms" ? "0.." : "1..") + std::to_string(max)
+                                    + ", not " + std::to_string(*n));
     if (name == "consecutive.failures")
       out.consecutive_failures = *n;
     else if (name == "window")
@@ -255,6 +266,7 @@ uint64_t effective_number(const properties& role, const std::string& role_name,
 constexpr uint64_t default_queue_messages = 100'000;
 constexpr uint64_t default_queue_kbytes = 1'048'576;
 constexpr uint64_t default_max_poll_interval_ms = 300'000;
+constexpr uint64_t default_session_timeout_ms = 45'000; // librdkafka 2.0.2
 
 } // namespace
 
@@ -313,9 +325,14 @@ caf::expected<kafka_config> kafka_config::from_json(const std::string& text,
         return config_error(source, "key 'embedded.brokers' must be 1..16");
       cfg.embedded_brokers = static_cast<int>(*n);
     } else if (key == "connect.timeout.ms") {
+      // librdkafka takes it as int milliseconds, and the admin actor adds to it.
       auto n = read_count(v, key, source);
       if (!n)
         return n.error();
+      if (*n < 1 || *n > one_day_ms)
+        return config_error(source, "key 'connect.timeout.ms' must be 1.."
+                                      + std::to_string(one_day_ms) + ", not "
+                                      + std::to_string(*n));
       cfg.connect_timeout = std::chrono::milliseconds{*n};
     } else if (key == "client") {
       err = read_properties(v, key, source, cfg.client);
@@ -448,6 +465,20 @@ caf::error kafka_config::validate() const {
                                   + "): a consumer without credit takes no records during "
                                     "the grace, and librdkafka leaves the group after "
                                     "max.poll.interval.ms without one");
+  // librdkafka waits for the unassign of a draining revoke; the maintainers' contract is an
+  // unassign within the session timeout (and the group waits for a rejoin at most
+  // max.poll.interval.ms).
+  std::string session_from;
+  auto session = effective_number(consumer, "consumer", client, "session.timeout.ms",
+                                  default_session_timeout_ms, session_from);
+  auto drain = static_cast<uint64_t>(flow.revoke_drain.count());
+  if (drain > 0 && (drain >= session || drain >= max_poll))
+    return config_error(source, "key 'flow.revoke.drain.ms' (" + std::to_string(drain)
+                                  + ") must be less than " + session_from + " ("
+                                  + std::to_string(session) + ") and " + poll_from + " ("
+                                  + std::to_string(max_poll)
+                                  + "): librdkafka waits for the revoke to finish, and the "
+                                    "group does not wait longer");
   if (flow.drain_timeout >= flow.stop_timeout)
     return config_error(source, "key 'flow.drain.timeout.ms' ("
                                   + std::to_string(flow.drain_timeout.count())

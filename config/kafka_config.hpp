@@ -48,6 +48,10 @@ struct flow_config {
   /// How long a consumer's stop may take in all (drain, commit, leave the group). Past it the
   /// consumer is torn down anyway and its final status names what it could not commit.
   std::chrono::milliseconds stop_timeout{20000};
+  /// How long a revoke (not a loss) waits for the in-flight work of its partitions before it
+  /// commits what is done and gives them up (`flow.revoke.drain.ms`; 0: at once). librdkafka
+  /// waits for our unassign meanwhile, so it must stay below the session timeout.
+  std::chrono::milliseconds revoke_drain{2000};
   /// Failed runs in a row after which KafkaService stops restarting a subscription and
   /// reports it failed (a run that was healthy for a minute resets the count).
   size_t max_restarts = 10;
@@ -101,7 +105,8 @@ struct kafka_config {
 
   /// Every property checked by librdkafka; errors name the key, its section and the source.
   /// Also the checks across fields: `flow.consumer.pause.grace.ms` < `max.poll.interval.ms`,
-  /// `flow.drain.timeout.ms` < `flow.stop.timeout.ms`, an explicit producer window that the
+  /// `flow.drain.timeout.ms` < `flow.stop.timeout.ms`, `flow.revoke.drain.ms` <
+  /// `session.timeout.ms` and < `max.poll.interval.ms`, an explicit producer window that the
   /// shared handle's queue can hold, and no `enable.auto.offset.store=true` (offsets are
   /// stored only after the handler acknowledged them: at-least-once).
   caf::error validate() const;

@@ -30,6 +30,10 @@ KAFKA_ACTORS_ATOM(outcome, "outcome")     // how a call went
 KAFKA_ACTORS_ATOM(join, "join")           // a consumer introduces itself to its handler
 KAFKA_ACTORS_ATOM(ready, "ready")         // wait until a consumer has its first assignment
 KAFKA_ACTORS_ATOM(producer, "producer")   // which producer a service runs now
+KAFKA_ACTORS_ATOM(get, "get")             // read one entry (by key)
+KAFKA_ACTORS_ATOM(watch, "watch")         // tell this actor of every change
+KAFKA_ACTORS_ATOM(changed, "changed")     // an entry changed (to watchers)
+KAFKA_ACTORS_ATOM(retry, "retry")         // a backoff ended: try the waiting work again
 
 #undef KAFKA_ACTORS_ATOM
 

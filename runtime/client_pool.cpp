@@ -31,9 +31,9 @@ struct pump_state {
   ~pump_state();
 };
 
-// What librdkafka's callbacks reach. Outlives the handle: the client hands its last
-// reference to the reaper after the handle's own destruction job.
-struct producer_dispatch {
+// What librdkafka's callbacks reach (the handle's client_context). Outlives the handle: the
+// client hands its last reference to the reaper after the handle's own destruction job.
+struct producer_dispatch : client_context {
   // The pump while it serves the queue; null once the pump or the client is gone (then
   // callbacks run only inside the reaper's flush and only settle orphans).
   std::atomic<pump_state*> pump{nullptr};
@@ -58,7 +58,7 @@ pump_state::~pump_state() {
 // Callbacks run inside rd_kafka_poll on the pump's thread (or rd_kafka_flush on the reaper's).
 struct pump_access {
   static void on_delivery(rd_kafka_t*, const rd_kafka_message_t* m, void* opaque) {
-    auto d = static_cast<producer_dispatch*>(opaque);
+    auto d = context_of<producer_dispatch>(opaque);
     auto slot = static_cast<const delivery_slot*>(m->_private);
     auto req = slot->request;
     auto owner = req->owner;
@@ -86,8 +86,8 @@ struct pump_access {
     }
   }
 
-  static void on_error(rd_kafka_t*, int err, const char* reason, void* opaque) {
-    auto d = static_cast<producer_dispatch*>(opaque);
+  static void on_error(rd_kafka_t* rk, int err, const char* reason, void* opaque) {
+    auto d = context_of<producer_dispatch>(opaque);
     if (!d->pump.load(std::memory_order_acquire))
       return;
     std::vector<caf::actor_addr> listeners;
@@ -95,9 +95,23 @@ struct pump_access {
       std::lock_guard<std::mutex> guard{d->mx};
       listeners = d->listeners;
     }
+    auto text = client_error_text(d, err, reason ? reason : "");
+    // The producers hear of the failure first, so they can name it in the purged records'
+    // reports, which the pump forwards after this poll.
     for (auto& l : listeners)
       if (auto hdl = caf::actor_cast<caf::actor>(l))
-        caf::anon_send(hdl, fail_atom_v, static_cast<int32_t>(err), std::string{reason});
+        caf::anon_send(hdl, fail_atom_v, static_cast<int32_t>(err), text);
+    // librdkafka reports a failed login only the first two times and lets the records wait
+    // for message.timeout.ms meanwhile: fail them now, for every producer of the handle.
+    // Non-blocking: the pump runs on a scheduler thread.
+    if (cannot_connect(*d, err))
+      rd_kafka_purge(rk, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT
+                           | RD_KAFKA_PURGE_F_NON_BLOCKING);
+  }
+
+  static bool cannot_connect(const producer_dispatch& d, int err) {
+    return err == RD_KAFKA_RESP_ERR__AUTHENTICATION
+           || (err == RD_KAFKA_RESP_ERR__SSL && !d.tls_failure().empty());
   }
 
   static caf::behavior pump(caf::stateful_actor<pump_state>* self,
@@ -171,6 +185,10 @@ shared_producer_client::~shared_producer_client() {
   reap([d = std::move(dispatch_)]() mutable { d.reset(); });
 }
 
+bool shared_producer_client::cannot_connect(int err) const {
+  return pump_access::cannot_connect(*dispatch_, err);
+}
+
 const delivery_owner* shared_producer_client::register_owner(const caf::actor_addr& a) {
   std::lock_guard<std::mutex> guard{dispatch_->mx};
   dispatch_->listeners.push_back(a);
@@ -217,7 +235,7 @@ client_pool::acquire(caf::actor_system& sys, const properties& props) {
   size_t len = sizeof(buf);
   if (rd_kafka_conf_get(conf->get(), "message.max.bytes", buf, &len) == RD_KAFKA_CONF_OK)
     client->max_message_bytes_ = std::stoull(buf);
-  rd_kafka_conf_set_opaque(conf->get(), client->dispatch_.get());
+  set_client_context(conf->get(), client->dispatch_.get());
   rd_kafka_conf_set_dr_msg_cb(conf->get(), &pump_access::on_delivery);
   rd_kafka_conf_set_error_cb(conf->get(), &pump_access::on_error);
   auto rk = make_client(RD_KAFKA_PRODUCER, std::move(*conf));

@@ -95,6 +95,11 @@ public:
   void unregister_owner(const delivery_owner* owner,
                         const std::vector<delivery_request*>& live);
 
+  /// True if `err`, from this handle's error callback, means no record reaches the brokers
+  /// until the configuration changes: a failed login, or a broker certificate the verify
+  /// callback refused. The pump has then failed what the handle held (purge).
+  bool cannot_connect(int err) const;
+
   /// Called after a request's records were handed over (its `outstanding` count set).
   /// Asks the pump to say when the shared queue has room (the owner met QUEUE_FULL).
   void want_room(const delivery_owner* owner) noexcept {

@@ -19,6 +19,7 @@ void consumer_flow::assign(const std::vector<topic_partition>& tps) {
   for (auto& tp : tps) {
     auto& p = parts_[intern(tp)];
     p.assigned = true;
+    p.draining = false;
     p.revoked = std::make_shared<std::atomic<bool>>(false);
     p.end_offset = -1;
     p.applied = -1;
@@ -37,26 +38,89 @@ void consumer_flow::revoke(const std::vector<topic_partition>& tps,
     auto& p = parts_[i->second];
     gone[i->second] = true;
     p.assigned = false;
+    p.draining = false;
     if (p.revoked)
       p.revoked->store(true, std::memory_order_relaxed);
-    p.end_offset = -1;
     p.applied = -1;
-    for (auto& d : p.delayed)
-      dropped.push_back(d.second.msg);
-    stats_.dropped_on_revoke += p.delayed.size() + p.held;
-    p.delayed.clear();
-    p.held = 0;
+    drop_queued(p, dropped);
     tracker_.revoke(tp);
     stored_.erase(tp);
   }
+  drop_held(gone, dropped);
+}
+
+void consumer_flow::drop_queued(partition_state& p, std::vector<void*>& dropped) {
+  p.end_offset = -1;
+  for (auto& d : p.delayed)
+    dropped.push_back(d.second.msg);
+  stats_.dropped_on_revoke += p.delayed.size() + p.held;
+  p.delayed.clear();
+  p.held = 0;
+}
+
+void consumer_flow::drop_held(const std::vector<bool>& gone, std::vector<void*>& dropped) {
+  // Held records follow every dispatched one of their partition, so dropping them leaves
+  // the acked prefix, and what is committed, as it is.
   auto out = std::remove_if(held_.begin(), held_.end(), [&](const flow_record& r) {
-    if (!gone[r.part])
+    if (r.part >= gone.size() || !gone[r.part])
       return false;
     held_bytes_ -= r.bytes;
     dropped.push_back(r.msg);
     return true;
   });
   held_.erase(out, held_.end());
+}
+
+bool consumer_flow::begin_revoke(const std::vector<topic_partition>& tps, time_point now,
+                                 std::vector<void*>& dropped) {
+  std::vector<bool> gone(parts_.size(), false);
+  bool in_flight = false;
+  for (auto& tp : tps) {
+    auto i = index_.find(tp);
+    if (i == index_.end() || !parts_[i->second].assigned)
+      continue;
+    auto& p = parts_[i->second];
+    if (!p.draining) {
+      p.draining = true;
+      revoking_.push_back(tp);
+    }
+    gone[i->second] = true;
+    drop_queued(p, dropped);
+    in_flight = in_flight || tracker_.pending(tp) > 0;
+  }
+  drop_held(gone, dropped);
+  if (revoking_.empty())
+    return false;
+  bool joined = revoke_deadline_ != time_point{};
+  if (!joined)
+    revoke_deadline_ = now + s_.revoke_drain;
+  bool wait = s_.revoke_drain.count() > 0 && (in_flight || joined) && !revoke_due(now);
+  if (wait && !joined)
+    ++stats_.revoke_drains;
+  return wait;
+}
+
+bool consumer_flow::revoke_due(time_point now) const {
+  if (revoking_.empty())
+    return false;
+  if (now >= revoke_deadline_)
+    return true;
+  for (auto& tp : revoking_)
+    if (tracker_.pending(tp) > 0)
+      return false;
+  return true;
+}
+
+std::vector<topic_partition> consumer_flow::take_revoke(time_point now) {
+  bool in_flight = false;
+  for (auto& tp : revoking_)
+    in_flight = in_flight || tracker_.pending(tp) > 0;
+  if (in_flight && now >= revoke_deadline_ && s_.revoke_drain.count() > 0)
+    ++stats_.revoke_drain_timeouts;
+  auto out = std::move(revoking_);
+  revoking_.clear();
+  revoke_deadline_ = time_point{};
+  return out;
 }
 
 std::vector<topic_partition> consumer_flow::assigned_partitions() const {
@@ -92,9 +156,9 @@ int64_t consumer_flow::records_wanted() const {
 consumer_flow::intake consumer_flow::take(const flow_record& r, int64_t due_wall_ms,
                                           int64_t now_wall_ms, std::vector<void*>& dropped) {
   auto& p = parts_[r.part];
-  if (!p.assigned || phase_ == phase::closing || phase_ == phase::closed) {
-    // A record polled after its partition was revoked (a rebalance ran inside that poll)
-    // belongs to the partition's new owner.
+  if (!p.assigned || p.draining || phase_ == phase::closing || phase_ == phase::closed) {
+    // A record polled after its partition was revoked (a rebalance ran inside that poll, or
+    // it is draining) belongs to the partition's new owner.
     dropped.push_back(r.msg);
     return intake::dropped;
   }
@@ -224,7 +288,8 @@ std::vector<consumer_flow::pause_change> consumer_flow::pause_changes() {
   for (auto& p : parts_) {
     if (!p.assigned)
       continue;
-    int want = (paused_ || phase_ != phase::running || !p.delayed.empty()) ? 1 : 0;
+    // A draining partition fetches nothing more: what arrives belongs to the next owner.
+    int want = (paused_ || phase_ != phase::running || !p.delayed.empty() || p.draining) ? 1 : 0;
     if (p.applied != want) {
       p.applied = want;
       out.push_back(pause_change{p.tp, want == 1});
@@ -287,7 +352,7 @@ size_t consumer_flow::delayed() const noexcept {
 std::vector<topic_partition> consumer_flow::at_end() const {
   std::vector<topic_partition> out;
   for (auto& p : parts_)
-    if (p.assigned && p.end_offset >= 0 && p.held == 0 && p.delayed.empty()
+    if (p.assigned && !p.draining && p.end_offset >= 0 && p.held == 0 && p.delayed.empty()
         && tracker_.pending(p.tp) == 0)
       out.push_back(p.tp);
   return out;

@@ -9,6 +9,13 @@
 //   running --stop--> draining --(nothing in flight, or drain deadline)--> closing --> closed
 //   running: starved (no credit or byte room) --pause_grace--> paused --credit--> running
 //
+// A revoke (not a loss) drains: the partitions take and dispatch nothing more and pause, their
+// in-flight batches may still be acknowledged and stored until none is left or revoke_drain
+// passed; then the caller commits what is stored, fences them (`revoke`) and unassigns.
+//
+//   assigned --begin_revoke--> draining --(nothing of them in flight, or deadline)-->
+//            take_revoke: commit stored, revoke, unassign
+//
 // Records are opaque pointers here (rd_kafka_message_t* in the actor); every record this
 // class gives back through `dropped` or `take_drained` is the caller's to destroy.
 
@@ -43,6 +50,8 @@ struct flow_settings {
   std::chrono::milliseconds pause_grace{200};
   std::chrono::milliseconds drain_timeout{10000};
   std::chrono::milliseconds stop_timeout{20000};
+  /// How long a revoke waits for in-flight work of its partitions (0: not at all).
+  std::chrono::milliseconds revoke_drain{2000};
 };
 
 /// Set once a partition was revoked after the batch was cut: handlers skip its records.
@@ -88,6 +97,26 @@ public:
   /// fences their in-flight batches and raises their revoke flags.
   void revoke(const std::vector<topic_partition>& tps, std::vector<void*>& dropped);
   std::vector<topic_partition> assigned_partitions() const;
+
+  /// Revoked, not lost: `tps` take and dispatch nothing more (their held and delayed records
+  /// go to `dropped`: never dispatched, the next owner reads them) and pause, but their batches
+  /// in flight stay live, so acks still store. Returns true when the caller must wait for
+  /// revoke_due; false when nothing of them is in flight (or the drain is off): take_revoke
+  /// at once. A second call while one drain is pending joins it (keeping its deadline).
+  bool begin_revoke(const std::vector<topic_partition>& tps, time_point now,
+                    std::vector<void*>& dropped);
+  bool revoke_pending() const noexcept {
+    return !revoking_.empty();
+  }
+  /// A drain is pending and is over: nothing of its partitions in flight, or past its deadline.
+  bool revoke_due(time_point now) const;
+  /// Ends the pending drain and returns its partitions. The caller commits what is stored for
+  /// them (stored_positions still has it), then calls `revoke` and unassigns them.
+  std::vector<topic_partition> take_revoke(time_point now);
+  /// Partitions of the pending drain.
+  const std::vector<topic_partition>& revoking() const noexcept {
+    return revoking_;
+  }
 
   // -- intake -----------------------------------------------------------------------------
 
@@ -184,6 +213,9 @@ public:
     uint64_t resumes = 0;
     uint64_t delayed_total = 0;
     uint64_t dropped_on_revoke = 0;
+    /// Revokes that waited for in-flight work, and those of them the deadline ended.
+    uint64_t revoke_drains = 0;
+    uint64_t revoke_drain_timeouts = 0;
   };
   const counters& stats() const noexcept {
     return stats_;
@@ -201,10 +233,16 @@ private:
     std::deque<std::pair<int64_t, flow_record>> delayed;
     /// What librdkafka was last told: -1 unknown, 0 resumed, 1 paused.
     int applied = -1;
+    /// Revoked, in-flight work still draining: takes nothing, stays paused.
+    bool draining = false;
   };
 
   bool can_dispatch() const;
   void update_starved(time_point now);
+  /// Forgets the delayed and held records of `p` (held ones stay in held_: drop_held).
+  void drop_queued(partition_state& p, std::vector<void*>& dropped);
+  /// Removes held records of the partitions flagged in `gone` (by index).
+  void drop_held(const std::vector<bool>& gone, std::vector<void*>& dropped);
   void set_paused(bool on);
 
   flow_settings s_;
@@ -225,6 +263,8 @@ private:
   time_point drain_deadline_{};
   time_point stop_deadline_{time_point::max()};
   counters stats_;
+  std::vector<topic_partition> revoking_;
+  time_point revoke_deadline_{};
 };
 
 } // namespace kafka_actors

@@ -27,6 +27,10 @@ std::string_view record::payload() const noexcept {
            : std::string_view{};
 }
 
+bool record::is_tombstone() const noexcept {
+  return m_->payload == nullptr;
+}
+
 int64_t record::timestamp() const noexcept {
   return rd_kafka_message_timestamp(m_, nullptr);
 }
@@ -78,12 +82,22 @@ record_batch::~record_batch() {
     rd_kafka_message_destroy(m);
 }
 
-bool record_batch::revoked(size_t i) const noexcept {
+const record_batch::fence* record_batch::fence_of(size_t i) const noexcept {
   auto m = msgs_[i];
   for (auto& f : fences_)
     if (f.partition == m->partition && f.rkt == m->rkt)
-      return f.revoked && f.revoked->load(std::memory_order_relaxed);
-  return false;
+      return &f;
+  return nullptr;
+}
+
+bool record_batch::revoked(size_t i) const noexcept {
+  auto f = fence_of(i);
+  return f && f->revoked && f->revoked->load(std::memory_order_relaxed);
+}
+
+std::shared_ptr<const std::atomic<bool>> record_batch::revoke_flag(size_t i) const noexcept {
+  auto f = fence_of(i);
+  return f ? f->revoked : nullptr;
 }
 
 bool record_batch::all_revoked() const noexcept {

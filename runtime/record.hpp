@@ -28,6 +28,8 @@ public:
   /// Empty for records without a key.
   std::string_view key() const noexcept;
   std::string_view payload() const noexcept;
+  /// True for a record without a payload (a delete on a compacted topic), unlike an empty one.
+  bool is_tombstone() const noexcept;
   /// Milliseconds since the epoch, -1 if unknown.
   int64_t timestamp() const noexcept;
   /// Copies the headers out (librdkafka parses them lazily).
@@ -89,6 +91,10 @@ public:
   /// True if every partition in the batch was revoked.
   bool all_revoked() const noexcept;
 
+  /// The flag behind revoked(i), to watch a partition after the batch is gone (the
+  /// partition manager tears a lane down once it is raised); null if the batch has none.
+  std::shared_ptr<const std::atomic<bool>> revoke_flag(size_t i) const noexcept;
+
   template <class F>
   void for_each(F&& f) const {
     for (auto m : msgs_)
@@ -96,6 +102,8 @@ public:
   }
 
 private:
+  const fence* fence_of(size_t i) const noexcept;
+
   id_type id_;
   std::vector<rd_kafka_message_s*> msgs_;
   std::vector<fence> fences_;

@@ -1,7 +1,10 @@
 #include "kafka_actors/runtime/retry_policy.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
+#include <limits>
+#include <optional>
 
 #include "kafka_actors/runtime/errors.hpp"
 
@@ -80,6 +83,65 @@ retry_decision decide(const retry_policy& policy, const std::string& source_topi
   }
   d.what = retry_decision::action::drop;
   return d;
+}
+
+namespace {
+
+// A whole decimal number as a hop wrote it with std::to_string; nothing for anything else
+// (a header value may hold any bytes: std::atoi's overflow is undefined).
+std::optional<int64_t> header_number(std::string_view v) {
+  int64_t n = 0;
+  auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+  if (ec != std::errc{} || end != v.data() + v.size())
+    return std::nullopt;
+  return n;
+}
+
+} // namespace
+
+headers forward_headers(const headers& in, const std::string& topic, int32_t partition,
+                        int64_t offset, const std::string& error, int attempts,
+                        int64_t now_ms, std::chrono::milliseconds delay) {
+  headers out;
+  // Origin and first failure survive the whole chain; the rest is rewritten per hop.
+  std::string origin_topic = topic;
+  std::string origin_partition = std::to_string(partition);
+  std::string origin_offset = std::to_string(offset);
+  std::string first_failure = std::to_string(now_ms);
+  int64_t previous_attempts = 0;
+  for (auto& [k, v] : in) {
+    if (k.rfind("ka.", 0) != 0) {
+      out.emplace_back(k, v);
+    } else if (k == retry_headers::origin_topic) {
+      origin_topic = v;
+    } else if (k == retry_headers::origin_partition) {
+      origin_partition = v;
+    } else if (k == retry_headers::origin_offset) {
+      origin_offset = v;
+    } else if (k == retry_headers::first_failure) {
+      first_failure = v;
+    } else if (k == retry_headers::attempts) {
+      // A count that is unreadable, negative or beyond 64 bits starts over at 0.
+      previous_attempts = std::max<int64_t>(header_number(v).value_or(0), 0);
+    }
+  }
+  out.emplace_back(retry_headers::origin_topic, origin_topic);
+  out.emplace_back(retry_headers::origin_partition, origin_partition);
+  out.emplace_back(retry_headers::origin_offset, origin_offset);
+  out.emplace_back(retry_headers::error, error);
+  auto hop = static_cast<int64_t>(std::max(attempts, 0));
+  auto total = previous_attempts > std::numeric_limits<int64_t>::max() - hop
+                 ? std::numeric_limits<int64_t>::max()
+                 : previous_attempts + hop;
+  out.emplace_back(retry_headers::attempts, std::to_string(total));
+  out.emplace_back(retry_headers::first_failure, first_failure);
+  if (delay.count() > 0)
+    out.emplace_back(retry_headers::due, std::to_string(now_ms + delay.count()));
+  return out;
+}
+
+int64_t due_of_header(std::string_view value) {
+  return header_number(value).value_or(0);
 }
 
 } // namespace kafka_actors

@@ -8,9 +8,12 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <caf/error.hpp>
+
+#include "kafka_actors/runtime/message.hpp"
 
 namespace kafka_actors {
 
@@ -80,5 +83,19 @@ constexpr const char* first_failure = "ka.first.failure";
 /// Milliseconds since the epoch before which the record must not be retried.
 constexpr const char* due = "ka.due";
 } // namespace retry_headers
+
+/// The headers of a record forwarded to a retry or dead-letter topic after `attempts` failed
+/// attempts with `error`: the headers `in` of the failed record (read from `topic`,
+/// `partition`, `offset`) without the ka.* ones, then origin (kept from `in` if the record was
+/// forwarded before), error, attempts over all hops, first failure and, for a `delay` > 0,
+/// due. `in` comes from a consumed record: any bytes at all. An earlier ka.attempts that is
+/// not a whole non-negative number counts as 0; the total saturates at INT64_MAX.
+headers forward_headers(const headers& in, const std::string& topic, int32_t partition,
+                        int64_t offset, const std::string& error, int attempts,
+                        int64_t now_ms, std::chrono::milliseconds delay);
+
+/// The time in a `ka.due` header value, milliseconds since the epoch; 0 ("due now") unless
+/// the whole value is a decimal number that fits in 64 bits.
+int64_t due_of_header(std::string_view value);
 
 } // namespace kafka_actors

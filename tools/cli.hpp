@@ -17,34 +17,9 @@
 #include "kafka_actors/config/kafka_config.hpp"
 #include "kafka_actors/runtime/errors.hpp"
 #include "kafka_actors/system_config.hpp"
+#include "tools/args.hpp"
 
 namespace kafka_actors::cli {
-
-/// A usage error: printed with the command's usage hint, exit code 2.
-struct usage_error : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
-
-/// Scans argv for short/long options. Flags take no value; every other option takes one.
-class args {
-public:
-  args(std::vector<std::string> argv, std::vector<std::string> flags,
-       std::vector<std::string> valued);
-
-  bool has(const std::string& opt) const {
-    return values_.count(opt) > 0;
-  }
-  std::string get(const std::string& opt, std::string fallback = {}) const;
-  std::vector<std::string> all(const std::string& opt) const;
-  long long number(const std::string& opt, long long fallback) const;
-  const std::vector<std::string>& positional() const {
-    return positional_;
-  }
-
-private:
-  std::multimap<std::string, std::string> values_;
-  std::vector<std::string> positional_;
-};
 
 /// Resolves the config: --config FILE, then KAFKA_ACTORS_* variables, then -b.
 caf::expected<kafka_config> load_config(const args& a);

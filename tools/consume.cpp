@@ -64,6 +64,8 @@ struct printer_state {
 
 constexpr long long credit_step = 500;
 
+constexpr long long max_timeout_s = 365LL * 24 * 3600;
+
 // Credit to grant now: never more than what may still be printed.
 long long next_grant(printer_state& st) {
   if (st.limit < 0)
@@ -177,9 +179,8 @@ int consume(const std::vector<std::string>& argv) {
   if (a.has("-c") && limit < 1)
     throw usage_error("-c needs a count of at least 1, got '" + a.get("-c") + "'");
   bool exit_at_end = a.has("-e");
-  auto timeout_s = a.number("--timeout", exit_at_end ? 60 : -1);
-  if (a.has("--timeout") && timeout_s < 1)
-    throw usage_error("--timeout needs seconds, at least 1, got '" + a.get("--timeout") + "'");
+  // At most a year: the deadline is steady_clock::now() + the seconds, in nanoseconds.
+  auto timeout_s = a.number("--timeout", exit_at_end ? 60 : -1, 1, max_timeout_s);
   auto topics = a.all("-t");
   for (auto& t : topics)
     if (auto err = validate_topic_name(t))
@@ -222,7 +223,7 @@ int consume(const std::vector<std::string>& argv) {
       .receive([&](uint64_t id) { sub_id = id; },
                [&](caf::error& err) { rc = report("consume", err); });
   auto deadline = std::chrono::steady_clock::now()
-                  + std::chrono::seconds{timeout_s < 0 ? 365LL * 24 * 3600 : timeout_s};
+                  + std::chrono::seconds{timeout_s < 0 ? max_timeout_s : timeout_s};
   bool timed_out = false;
   while (rc == 0 && caught_signal == 0) {
     if (limit >= 0 && prog.printed.load() >= limit)

@@ -18,6 +18,7 @@
 #include "kafka_actors/kafka_actors.hpp"
 #include "kafka_actors/runtime/rdkafka_handles.hpp"
 #include "tools/cli.hpp"
+#include "tools/line_format.hpp"
 
 namespace kafka_actors::cli {
 
@@ -108,13 +109,15 @@ int produce(const std::vector<std::string>& argv) {
     return report("produce", err);
   headers hdrs;
   for (auto& h : a.all("-H")) {
-    auto eq = h.find('=');
-    if (eq == std::string::npos || eq == 0)
+    auto header = parse_header_arg(h);
+    if (!header)
       throw usage_error("-H needs NAME=VALUE, got '" + h + "'");
-    hdrs.emplace_back(h.substr(0, eq), h.substr(eq + 1));
+    hdrs.push_back(std::move(*header));
   }
   auto delim = a.get("-K");
-  auto partition = static_cast<int32_t>(a.number("-p", any_partition));
+  // -1 is "any" (the partitioner chooses); past int32 the value would wrap to another one.
+  auto partition = static_cast<int32_t>(
+    a.number("-p", any_partition, any_partition, std::numeric_limits<int32_t>::max()));
   // Only an absent -b means the embedded cluster: an empty one is a mistake (e.g. an unset
   // shell variable), and the records would vanish with the embedded cluster at exit.
   if (a.has("-b") && blank(a.get("-b")))
@@ -177,13 +180,9 @@ int produce(const std::vector<std::string>& argv) {
     m.topic = topic;
     m.partition = partition;
     m.metadata = hdrs;
-    auto pos = delim.empty() ? std::string::npos : line.find(delim);
-    if (pos != std::string::npos) {
-      m.key = line.substr(0, pos);
-      m.content = line.substr(pos + delim.size());
-    } else {
-      m.content = std::move(line);
-    }
+    auto kv = split_key(std::move(line), delim);
+    m.key = std::move(kv.key);
+    m.content = std::move(kv.value);
     if (batch.empty())
       batch_first_line = line_no;
     batch.push_back(std::move(m));

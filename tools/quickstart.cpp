@@ -50,7 +50,8 @@ int quickstart(const std::vector<std::string>& argv) {
   }
   auto topic = a.get("-t", "quickstart");
   auto total = a.number("-n", 10000);
-  auto partitions = static_cast<int32_t>(a.number("-p", 3));
+  auto partitions =
+    static_cast<int32_t>(a.number("-p", 3, 1, std::numeric_limits<int32_t>::max()));
   auto group = a.get("-G", "quickstart");
   if (total < 2)
     throw usage_error("-n must be at least 2");

@@ -22,6 +22,10 @@ grep -q "topic 'nowhere' does not exist" "$out/err"; check "embedded missing top
 (( SECONDS - start < 20 )); check "embedded missing topic fails fast" $?
 "$cli" consume -t t -c -5 2>/dev/null; [[ $? -eq 2 ]]; check "negative -c is a usage error" $?
 "$cli" consume -t t --timeout -3 2>/dev/null; [[ $? -eq 2 ]]; check "negative --timeout is a usage error" $?
+# Past a year the deadline (now + seconds, in nanoseconds) overflowed.
+"$cli" consume -t t --timeout 9223372036854775807 2>"$out/err"; [[ $? -eq 2 ]]
+check "--timeout past a year is a usage error" $?
+grep -q "1..31536000" "$out/err"; check "--timeout error names the range" $?
 
 if [[ -z "${KAFKA_ACTORS_BOOTSTRAP:-}" ]]; then
   echo "$pass passed, $fails failed"

@@ -32,6 +32,12 @@ printf 'a\nb\n' | "$cli" produce -t emb 2>"$out/err"; check "embedded produce ex
 grep -q "2 records delivered" "$out/err"; check "embedded produce delivers 2" $?
 ! grep -q '^%[0-9]|' "$out/err"; check "embedded produce prints no raw librdkafka lines" $?
 
+# -p past int32 wrapped to another partition (4294967296 became 0): a usage error now.
+echo x | "$cli" produce -t emb -p 4294967296 2>"$out/err"; rc=$?
+[[ $rc -eq 2 ]]; check "-p past int32 exits 2" $?
+grep -q "'-p' needs a number in -1..2147483647" "$out/err"; check "-p error names the range" $?
+! grep -q "delivered" "$out/err"; check "-p past int32 delivers nothing" $?
+
 # Unreachable broker: one error naming the address, no raw librdkafka log lines.
 conf=$out/short.json
 echo '{"connect.timeout.ms": 1000}' >"$conf"

@@ -3,6 +3,7 @@
 #include "kafka_actors/runtime/reaper.hpp"
 #include "support/gate.hpp"
 #include "support/poison_fixture.hpp"
+#include "support/real_broker.hpp"
 #include "support/scenarios.hpp"
 #include "support/service_fixture.hpp"
 
@@ -10,19 +11,6 @@ using namespace kafka_actors;
 using namespace kafka_actors::test;
 
 namespace {
-
-// Runs `Base`'s tests against $KAFKA_ACTORS_BOOTSTRAP, skipping them without a broker.
-template <class Base>
-class on_real_broker : public Base {
-protected:
-  void SetUp() override {
-    auto env = std::getenv("KAFKA_ACTORS_BOOTSTRAP");
-    if (!env || !*env)
-      GTEST_SKIP() << "no real broker: run under scripts/kafka run -- ctest";
-    bootstrap = env;
-  }
-  std::string bootstrap;
-};
 
 class real_broker_test : public on_real_broker<service_fixture> {};
 

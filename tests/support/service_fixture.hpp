@@ -40,6 +40,8 @@ protected:
       cfg.bootstrap_servers = cluster->bootstrap_servers();
       // As spawn_kafka_service does for its own embedded cluster (see there).
       cfg.consumer.emplace("session.timeout.ms", "6000");
+      if (cfg.flow.revoke_drain == flow_config{}.revoke_drain)
+        cfg.flow.revoke_drain = std::chrono::milliseconds{0};
     } else {
       cfg.bootstrap_servers = bootstrap;
     }

@@ -410,3 +410,94 @@ TEST(kafka_config, from_file_on_a_directory_says_so) {
   EXPECT_NE(text.find("is a directory"), std::string::npos) << text;
   EXPECT_EQ(text.find("malformed JSON"), std::string::npos) << text;
 }
+
+// -- found by fuzz/config_json and fuzz/config_env (scripts/fuzz) ----------------------------
+
+// librdkafka reads C strings: "T\0RUK" reached it as "T", true, while the at-least-once check
+// saw "t\0ruk" and let it through.
+TEST(kafka_config, property_values_with_nul_bytes_are_refused) {
+  auto cfg = kafka_config::from_json(
+    R"({"consumer": {"enable.auto.offset.store": "T\u0000RUK"}})", "nul.json");
+  ASSERT_FALSE(cfg);
+  auto text = error_of(cfg);
+  EXPECT_NE(text.find("nul.json"), std::string::npos) << text;
+  EXPECT_NE(text.find("'consumer.enable.auto.offset.store'"), std::string::npos) << text;
+  EXPECT_NE(text.find("NUL"), std::string::npos) << text;
+  auto key = kafka_config::from_json(R"({"producer": {"linger.ms\u0000x": 5}})", "nul.json");
+  ASSERT_FALSE(key);
+  EXPECT_NE(error_of(key).find("linger.ms\\0x"), std::string::npos) << error_of(key);
+  auto env = kafka_config::embedded();
+  auto err = env.apply_env(
+    {std::string{"KAFKA_ACTORS_CONSUMER_ENABLE_AUTO_OFFSET_STORE=t\0x", 50}});
+  ASSERT_TRUE(err);
+  EXPECT_NE(describe(err).find("NUL"), std::string::npos) << describe(err);
+}
+
+// A value past int milliseconds wrapped (4294967296 ms became 0) or overflowed the admin's
+// timeout arithmetic; 2^64-1 became -1 ms.
+TEST(kafka_config, connect_timeout_must_be_within_a_day) {
+  for (auto json : {R"({"connect.timeout.ms": 0})", R"({"connect.timeout.ms": 86400001})",
+                    R"({"connect.timeout.ms": 18446744073709551615})"}) {
+    auto cfg = kafka_config::from_json(json, "t.json");
+    ASSERT_FALSE(cfg) << json;
+    EXPECT_NE(error_of(cfg).find("'connect.timeout.ms' must be 1..86400000"),
+              std::string::npos)
+      << error_of(cfg);
+  }
+  auto ok = kafka_config::from_json(R"({"connect.timeout.ms": 86400000})", "t.json");
+  ASSERT_TRUE(ok) << error_of(ok);
+  EXPECT_EQ(ok->connect_timeout.count(), 86'400'000);
+}
+
+// open.ms 10^16 overflowed steady_clock arithmetic in breaker_state::reopens_at (UBSan:
+// signed integer overflow); 2^64-1 became -1 ms, a breaker that never stays open.
+TEST(kafka_config, breaker_open_time_and_counts_are_bounded) {
+  struct probe {
+    const char* json;
+    const char* text;
+  };
+  probe probes[] = {
+    {R"({"producer.breaker": {"open.ms": 86400001}})",
+     "'producer.breaker.open.ms' must be 0..86400000"},
+    {R"({"producer.breaker": {"open.ms": 18446744073709551615}})",
+     "'producer.breaker.open.ms' must be 0..86400000"},
+    {R"({"producer.breaker": {"window": 1000001}})",
+     "'producer.breaker.window' must be 1..1000000"},
+    {R"({"producer.breaker": {"probes": 1000001}})",
+     "'producer.breaker.probes' must be 1..1000000"},
+    {R"({"producer.breaker": {"consecutive.failures": 1000001}})",
+     "'producer.breaker.consecutive.failures' must be 1..1000000"},
+    {R"({"producer.breaker": {"window": 0}})", "counts must be greater than 0"},
+  };
+  for (auto& p : probes) {
+    auto cfg = kafka_config::from_json(p.json, "b.json");
+    ASSERT_FALSE(cfg) << p.json;
+    EXPECT_NE(error_of(cfg).find(p.text), std::string::npos) << error_of(cfg);
+  }
+  auto ok = kafka_config::from_json(
+    R"({"producer.breaker": {"open.ms": 86400000, "window": 1000000}})", "b.json");
+  ASSERT_TRUE(ok) << error_of(ok);
+  EXPECT_EQ(ok->producer_breaker->open_for.count(), 86'400'000);
+}
+
+TEST(kafka_config, revoke_drain_is_read_and_must_be_below_the_session_timeout) {
+  auto cfg = kafka_config::from_json(R"({"flow": {"revoke.drain.ms": 500}})", "drain.json");
+  ASSERT_TRUE(cfg) << error_of(cfg);
+  EXPECT_EQ(cfg->flow.revoke_drain.count(), 500);
+  EXPECT_EQ(kafka_config{}.flow.revoke_drain.count(), 2000);
+  // librdkafka waits for the unassign of a draining revoke: not longer than the session.
+  auto longer = kafka_config::from_json(
+    R"({"consumer": {"session.timeout.ms": 6000}, "flow": {"revoke.drain.ms": 6000}})",
+    "drain.json");
+  ASSERT_FALSE(longer);
+  auto text = error_of(longer);
+  EXPECT_NE(text.find("flow.revoke.drain.ms"), std::string::npos) << text;
+  EXPECT_NE(text.find("'consumer.session.timeout.ms' (6000)"), std::string::npos) << text;
+  EXPECT_NE(text.find("drain.json"), std::string::npos) << text;
+  // librdkafka's default session timeout (45 s) applies without one.
+  EXPECT_FALSE(kafka_config::from_json(R"({"flow": {"revoke.drain.ms": 45000}})", "drain.json"));
+  // 0 turns the drain off, whatever the session.
+  EXPECT_TRUE(kafka_config::from_json(
+    R"({"consumer": {"session.timeout.ms": 6000}, "flow": {"revoke.drain.ms": 0}})",
+    "drain.json"));
+}

@@ -278,3 +278,108 @@ TEST_F(consumer_flow_test, stored_positions_of_revoked_partitions_disappear) {
   flow.stored(p0, 12); // a store that raced with the revoke does not count
   EXPECT_TRUE(flow.stored_positions().empty());
 }
+
+// -- revoke drain ---------------------------------------------------------------------------
+
+TEST_F(consumer_flow_test, revoke_drain_keeps_in_flight_batches_live_until_acked) {
+  flow.assign({p0, p1});
+  flow.grant(100);
+  take(p0, 0, 5);
+  auto b = flow.next_batch();
+  ASSERT_TRUE(b);
+  take(p0, 5, 3); // held, never dispatched
+  ASSERT_TRUE(flow.begin_revoke({p0}, t0, dropped));
+  EXPECT_EQ(dropped.size(), 3u); // the next owner reads the held ones
+  EXPECT_TRUE(flow.revoke_pending());
+  EXPECT_FALSE(b->flags[0].second->load()); // handlers go on with it
+  EXPECT_TRUE(flow.live(b->id));
+  EXPECT_FALSE(flow.revoke_due(t0 + 100ms));
+  // The ack during the drain stores, so the revoke commits it.
+  auto pos = flow.ack(b->id);
+  ASSERT_EQ(pos.size(), 1u);
+  EXPECT_EQ(pos[0].next_offset, 5);
+  flow.stored(p0, 5);
+  EXPECT_TRUE(flow.revoke_due(t0 + 100ms));
+  auto tps = flow.take_revoke(t0 + 100ms);
+  ASSERT_EQ(tps.size(), 1u);
+  EXPECT_EQ(tps[0], p0);
+  EXPECT_EQ(flow.stored_positions().at(p0), 5); // still there for the commit
+  flow.revoke(tps, dropped);
+  EXPECT_TRUE(b->flags[0].second->load());
+  EXPECT_EQ(flow.stats().revoke_drains, 1u);
+  EXPECT_EQ(flow.stats().revoke_drain_timeouts, 0u);
+  EXPECT_FALSE(flow.revoke_pending());
+}
+
+TEST_F(consumer_flow_test, revoke_drain_takes_and_dispatches_nothing_of_its_partitions) {
+  flow.assign({p0, p1});
+  flow.grant(100);
+  flow.pause_changes();
+  take(p0, 0, 2);
+  auto b = flow.next_batch();
+  ASSERT_TRUE(b);
+  ASSERT_TRUE(flow.begin_revoke({p0}, t0, dropped));
+  // A record polled meanwhile belongs to the next owner; p1 flows on.
+  EXPECT_EQ(flow.take(rec(p0, 2), 0, 0, dropped), consumer_flow::intake::dropped);
+  EXPECT_EQ(flow.take(rec(p1, 0), 0, 0, dropped), consumer_flow::intake::held);
+  auto next = flow.next_batch();
+  ASSERT_TRUE(next);
+  for (auto& r : next->records)
+    EXPECT_EQ(flow.partition(r.part), p1);
+  // The draining partition pauses (it fetches for nobody), the other one does not.
+  auto changes = flow.pause_changes();
+  ASSERT_EQ(changes.size(), 1u);
+  EXPECT_EQ(changes[0].tp, p0);
+  EXPECT_TRUE(changes[0].pause);
+  EXPECT_TRUE(flow.at_end().empty());
+}
+
+TEST_F(consumer_flow_test, revoke_drain_ends_at_its_deadline_and_late_acks_are_fenced) {
+  flow.assign({p0});
+  flow.grant(100);
+  take(p0, 0, 5);
+  auto b = flow.next_batch();
+  ASSERT_TRUE(b);
+  ASSERT_TRUE(flow.begin_revoke({p0}, t0, dropped));
+  EXPECT_FALSE(flow.revoke_due(t0 + 1999ms));
+  EXPECT_TRUE(flow.revoke_due(t0 + 2000ms)); // revoke_drain's default
+  auto tps = flow.take_revoke(t0 + 2000ms);
+  flow.revoke(tps, dropped);
+  EXPECT_EQ(flow.stats().revoke_drain_timeouts, 1u);
+  EXPECT_TRUE(b->flags[0].second->load()); // lanes skip the rest of it now
+  EXPECT_TRUE(flow.ack(b->id).empty());
+  EXPECT_EQ(flow.stats().fenced_acks, 1u);
+}
+
+TEST_F(consumer_flow_test, revoke_without_in_flight_work_or_with_the_drain_off_does_not_wait) {
+  flow.assign({p0});
+  flow.grant(100);
+  take(p0, 0, 3); // held only
+  EXPECT_FALSE(flow.begin_revoke({p0}, t0, dropped));
+  EXPECT_EQ(flow.take_revoke(t0).size(), 1u);
+  EXPECT_EQ(flow.stats().revoke_drains, 0u);
+
+  auto s = settings();
+  s.revoke_drain = 0ms;
+  consumer_flow off{s};
+  off.assign({p0});
+  off.grant(100);
+  off.take(flow_record{&storage[0], off.intern(p0), 0, 10}, 0, 0, dropped);
+  ASSERT_TRUE(off.next_batch());
+  EXPECT_FALSE(off.begin_revoke({p0}, t0, dropped));
+}
+
+TEST_F(consumer_flow_test, a_second_revoke_joins_the_pending_drain_and_keeps_its_deadline) {
+  flow.assign({p0, p1});
+  flow.grant(100);
+  take(p0, 0, 2);
+  ASSERT_TRUE(flow.next_batch());
+  take(p1, 0, 2);
+  ASSERT_TRUE(flow.next_batch());
+  ASSERT_TRUE(flow.begin_revoke({p0}, t0, dropped));
+  ASSERT_TRUE(flow.begin_revoke({p1}, t0 + 1500ms, dropped));
+  EXPECT_EQ(flow.revoking().size(), 2u);
+  EXPECT_TRUE(flow.revoke_due(t0 + 2000ms));
+  EXPECT_EQ(flow.take_revoke(t0 + 2000ms).size(), 2u);
+  EXPECT_EQ(flow.stats().revoke_drains, 1u);
+}

@@ -1,0 +1,149 @@
+#pragma once
+
+// Watches handler calls of lanes from any thread: how many run at once (over all, per key,
+// per partition), whether each key's records came in sequence, and what arrived how often.
+// Records carry "<key>#<seq>" payloads (lane_records makes them), seq counting per key from 0.
+
+#include <algorithm>
+#include <chrono>
+#include <condition_variable>
+#include <map>
+#include <mutex>
+#include <set>
+#include <string>
+
+#include "kafka_actors/runtime/message.hpp"
+#include "kafka_actors/runtime/record.hpp"
+
+namespace kafka_actors::test {
+
+/// `per_key` records for each of `keys` keys "k<i>", interleaved (k0#0, k1#0, ..., k0#1, ...).
+/// `keys` == 0 gives records without a key, "#<seq>".
+inline message_batch lane_records(const std::string& topic, size_t keys, size_t per_key,
+                                  size_t first_seq = 0) {
+  message_batch out;
+  size_t n = std::max<size_t>(keys, 1);
+  for (size_t s = first_seq; s < first_seq + per_key; ++s)
+    for (size_t k = 0; k < n; ++k) {
+      auto key = keys == 0 ? std::string{} : "k" + std::to_string(k);
+      out.push_back(message{topic, key + "#" + std::to_string(s), {}, key});
+    }
+  return out;
+}
+
+class lane_probe {
+public:
+  /// Marks a handler call of `r` running until it leaves scope.
+  class call {
+  public:
+    call(lane_probe& p, const record& r) : p_(p), key_(r.key()), part_(r.partition()) {
+      p_.enter(key_, part_);
+    }
+    ~call() {
+      p_.leave(key_, part_);
+    }
+
+  private:
+    lane_probe& p_;
+    std::string key_;
+    int32_t part_;
+  };
+
+  /// A record was handled (successfully): checks its key's sequence.
+  void handled(const record& r) {
+    std::string payload{r.payload()};
+    auto hash = payload.rfind('#');
+    auto key = payload.substr(0, hash);
+    auto seq = std::stoull(payload.substr(hash + 1));
+    std::lock_guard<std::mutex> guard{mx_};
+    ++total_;
+    if (!seen_.insert(payload).second) {
+      ++duplicates_;
+    } else {
+      auto& top = highest_[key];
+      // First time handled, yet a later record of its key came before: out of order.
+      if (top.first && seq < top.second)
+        ++reordered_;
+      if (!top.first || seq > top.second)
+        top = {true, seq};
+    }
+    cv_.notify_all();
+  }
+
+  /// Inside a handler call: waits until `n` calls ran at once (ever), at most `timeout`.
+  /// Lanes that run in parallel meet here; a single lane never does, and times out.
+  bool await_overlap(size_t n, std::chrono::milliseconds timeout) {
+    std::unique_lock<std::mutex> lock{mx_};
+    return cv_.wait_for(lock, timeout, [&] { return max_active_ >= n; });
+  }
+
+  bool await_handled(size_t distinct, std::chrono::milliseconds timeout) {
+    std::unique_lock<std::mutex> lock{mx_};
+    return cv_.wait_for(lock, timeout, [&] { return seen_.size() >= distinct; });
+  }
+
+  size_t max_active() const {
+    std::lock_guard<std::mutex> guard{mx_};
+    return max_active_;
+  }
+  /// Times a key (or a partition) was in two calls at once.
+  size_t key_overlaps() const {
+    std::lock_guard<std::mutex> guard{mx_};
+    return key_overlaps_;
+  }
+  size_t partition_overlaps() const {
+    std::lock_guard<std::mutex> guard{mx_};
+    return part_overlaps_;
+  }
+  size_t distinct() const {
+    std::lock_guard<std::mutex> guard{mx_};
+    return seen_.size();
+  }
+  size_t duplicates() const {
+    std::lock_guard<std::mutex> guard{mx_};
+    return duplicates_;
+  }
+  size_t reordered() const {
+    std::lock_guard<std::mutex> guard{mx_};
+    return reordered_;
+  }
+  bool saw(const std::string& payload) const {
+    std::lock_guard<std::mutex> guard{mx_};
+    return seen_.count(payload) > 0;
+  }
+
+private:
+  void enter(const std::string& key, int32_t part) {
+    std::lock_guard<std::mutex> guard{mx_};
+    ++active_;
+    max_active_ = std::max(max_active_, active_);
+    if (!key.empty() && ++by_key_[key] > 1)
+      ++key_overlaps_;
+    if (++by_part_[part] > 1)
+      ++part_overlaps_;
+    cv_.notify_all();
+  }
+  void leave(const std::string& key, int32_t part) {
+    std::lock_guard<std::mutex> guard{mx_};
+    --active_;
+    if (!key.empty())
+      --by_key_[key];
+    --by_part_[part];
+  }
+
+  mutable std::mutex mx_;
+  std::condition_variable cv_;
+  size_t active_ = 0;
+  size_t max_active_ = 0;
+  size_t key_overlaps_ = 0;
+  size_t part_overlaps_ = 0;
+  std::map<std::string, size_t> by_key_;
+  std::map<int32_t, size_t> by_part_;
+  std::set<std::string> seen_;
+  std::map<std::string, std::pair<bool, uint64_t>> highest_;
+  size_t total_ = 0;
+  size_t duplicates_ = 0;
+  size_t reordered_ = 0;
+};
+
+} // namespace kafka_actors::test
