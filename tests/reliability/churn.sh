@@ -27,7 +27,7 @@ rel_parse "$@"
 rel_need_bootstrap
 
 if [[ $REL_MODE == full ]]; then
-  EVENTS=20 CHURN_MS=3000 RATE=4000 UNSAFE_EVENTS=8
+  EVENTS=20 CHURN_MS=3000 RATE=2000 UNSAFE_EVENTS=8
 else
   EVENTS=4 CHURN_MS=2000 RATE=2000 UNSAFE_EVENTS=4
 fi
@@ -90,6 +90,10 @@ run_churn() {
   figure "$run" strategy "$strategy"
 }
 
+figure params partitions $PARTITIONS
+figure params members $MEMBERS
+figure params churn_ms $CHURN_MS
+figure params rate $RATE
 fails=0
 strategies=(range,roundrobin)
 [[ $REL_MODE == full ]] && strategies+=(cooperative-sticky)

@@ -232,6 +232,7 @@ int run(const options& o) {
   auto start = steady_clock::now();
   auto next_churn = start + churn;
   bool stopped_churn = false;
+  auto drain_start = start; // the stop file's arrival, or the start without one
   int lag_zero_in_a_row = 0;
   while (rc == 0 && caught_signal == 0) {
     std::this_thread::sleep_for(milliseconds{50}); // the pace of this control loop
@@ -240,8 +241,10 @@ int run(const options& o) {
       write_trace(status());
       next_trace = now + seconds{1};
     }
-    if (!stopped_churn && exists(stop_file))
+    if (!stopped_churn && exists(stop_file)) {
       stopped_churn = true;
+      drain_start = now;
+    }
     if (churn.count() > 0 && !stopped_churn && now >= next_churn) {
       if (live.size() < members) {
         join();
@@ -252,8 +255,8 @@ int run(const options& o) {
     }
     if (!drain || (!stop_file.empty() && !stopped_churn))
       continue;
-    if (now - start > max_time) {
-      std::cerr << "rel_consume: the group still lags after " << max_time.count() << " s\n";
+    if (now - drain_start > max_time) {
+      std::cerr << "rel_consume: the group still lags " << max_time.count() << " s into the drain\n";
       rc = 1;
       break;
     }

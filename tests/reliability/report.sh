@@ -123,23 +123,24 @@ $(ledger_row broker_kill unsafe "unsafe (acks=1)" "$(f broker_kill.unsafe.kills)
 $(f consumer_kill.safe.batch_size), \`auto.commit.interval.ms=$(f consumer_kill.safe.commit_ms)\`)
 works through a backlog of $(f consumer_kill.producer.acked) records in a group with a static
 \`group.instance.id\` (a restarted process takes the partitions over without waiting for a
-session timeout). It is SIGKILLed once it handled a few thousand more records, restarted, and
-so on; the first kill also waits for the group's first commit. A last run reads until the
-group's lag is 0. A kill counts as mid-batch when the ledger's last marker is a batch's start.
+session timeout). It is SIGKILLed once it handled a few thousand more records and the group
+committed something since it started (a process killed before its first commit landed costs
+everything it read, not the in-flight window), restarted, and so on. A last run reads until
+the group's lag is 0. A kill counts as mid-batch when the ledger's last marker is a batch's start.
 The unsafe run: \`rel_raw_consume\`, a plain librdkafka consumer with
 \`enable.auto.offset.store=true\` and auto-commit every 50 ms, polling 1,000 records before
 handling them, killed the same way.
 
 $(ledger_head "kills; most re-read by one process (cap)")
-$(ledger_row consumer_kill safe "safe (KafkaService)" "$(f consumer_kill.safe.kills) kills, $(f consumer_kill.safe.kills_mid_batch) mid-batch; $(f consumer_kill.safe.max_segment_duplicates) (cap $(f consumer_kill.safe.in_flight_cap)); last run: $(f consumer_kill.safe.final.rebalances) rebalance callbacks")
+$(ledger_row consumer_kill safe "safe (KafkaService)" "$(f consumer_kill.safe.kills) kills, $(f consumer_kill.safe.kills_mid_batch) mid-batch; $(f consumer_kill.safe.max_segment_duplicates) (cap $(f consumer_kill.safe.in_flight_cap)); rebalance callbacks in the last run: $(f consumer_kill.safe.final.rebalances)")
 $(ledger_row consumer_kill unsafe "unsafe (offsets before handling)" "$(f consumer_kill.unsafe.kills) kills, $(f consumer_kill.unsafe.kills_mid_batch) mid-batch")
 
 ## c. Membership churn
 
 Three consumers of one group (\`rel_consume --members 3\`: three KafkaService subscriptions),
 $(f churn.params.partitions) partitions, one member leaving (stop: commit, leave) or joining
-every few seconds while \`rel_produce\` produces; after the churn the group reads until its
-lag is 0. Duplicates are compared with a bound of the in-flight cap per membership change but
+every $(f churn.params.churn_ms) ms while \`rel_produce\` produces $(f churn.params.rate) records/s
+(handlers take 0.1 ms a record); after the churn the group reads until its lag is 0. Duplicates are compared with a bound of the in-flight cap per membership change but
 not gated: they depend on how long each rebalance takes. The unsafe run: \`rel_raw_consume\`
 members (offsets stored at poll) that leave with records still buffered.
 
