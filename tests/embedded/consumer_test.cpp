@@ -76,6 +76,7 @@ TEST_F(consumer_test, stop_with_unacked_work_redelivers_only_that_work) {
   EXPECT_TRUE(b.saw("m-999"));
   EXPECT_FALSE(b.saw("m-299"));
   EXPECT_EQ(b.total(), 700u); // everything not acknowledged, and nothing else
+  shutdown(); // its handlers use this body's locals
 }
 
 TEST_F(consumer_test, without_credit_it_pauses_then_resumes_and_loses_nothing) {
@@ -111,6 +112,7 @@ TEST_F(consumer_test, without_credit_it_pauses_then_resumes_and_loses_nothing) {
   EXPECT_GE(after.resumes, 1u);
   EXPECT_EQ(got.distinct(), 2000u);
   EXPECT_EQ(got.duplicates(), 0u);
+  shutdown(); // its handlers use this body's locals
 }
 
 TEST_F(consumer_test, failing_handler_is_restarted_and_the_record_redelivered) {
@@ -168,4 +170,5 @@ TEST_F(consumer_test, byte_bound_limits_what_is_in_flight_regardless_of_credit) 
   slow.open();
   ASSERT_TRUE(got.wait_for(200));
   EXPECT_EQ(got.duplicates(), 0u);
+  shutdown(); // its handlers use this body's locals
 }

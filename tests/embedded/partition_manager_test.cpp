@@ -330,4 +330,5 @@ TEST_F(partition_manager_test, revoke_past_its_deadline_fences_what_is_left_and_
   // (one per lane) are handled twice.
   EXPECT_LE(all.duplicates(), 2u);
   EXPECT_EQ(all.reordered(), 0u);
+  shutdown(); // its handlers use this body's locals
 }

@@ -136,6 +136,7 @@ TEST_P(handover_test, consumer_leaving_mid_stream_hands_over_without_loss) {
   }
   // Redelivery is bounded by what was in flight when A left (at-least-once).
   EXPECT_LE(all.duplicates(), cfg.flow.consumer_max_in_flight);
+  shutdown(); // its handlers use this body's locals
 }
 
 class real_poison_test : public on_real_broker<poison_fixture> {};

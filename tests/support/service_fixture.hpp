@@ -59,7 +59,14 @@ protected:
   }
 
   void TearDown() override {
-    if (service)
+    shutdown();
+  }
+
+  /// Stops everything and waits for every actor. A test whose handlers use its own locals
+  /// (gates, collectors, counters) calls it last: TearDown runs after those locals are gone,
+  /// and a lane thread still finishing a batch would touch them.
+  void shutdown() {
+    if (service && self)
       (*self)->request(service, call_timeout, stop_all_atom_v)
         .receive([](bool) {}, [](caf::error&) {});
     service = nullptr;
