@@ -189,7 +189,7 @@ TEST_F(lifecycle_test, service_destroyed_without_stop_all_leaves_nothing_running
   ASSERT_EQ(send(numbered(topic, "m", 0, 100)), 0u);
   collector got;
   ASSERT_TRUE(subscribe(subscription{{topic}, "nostopall-group", got.handler()}));
-  ASSERT_TRUE(got.wait_for(100));
+  ASSERT_TRUE(got.wait_for(100)) << got.distinct() << " of 100; " << status_summary();
   // Drop the service and the actor system without stop_all.
   service = nullptr;
   self.reset();

@@ -101,6 +101,20 @@ protected:
     return out;
   }
 
+  /// The service's consumers in a line each, for failure messages: where a wait stalled.
+  std::string status_summary() {
+    auto s = status();
+    std::string out = "restarts " + std::to_string(s.restarts) + ", last failure '"
+                      + s.last_failure + "'";
+    for (auto& [id, c] : s.consumers)
+      out += "\n  subscription " + std::to_string(id) + ": " + std::to_string(c.assigned.size())
+             + " assigned, " + std::to_string(c.dispatched) + " dispatched, "
+             + std::to_string(c.acked) + " acked, " + std::to_string(c.rebalances)
+             + " rebalances, paused " + std::to_string(c.paused) + ", last error '"
+             + c.last_error + "', failure '" + c.failure + "'";
+    return out;
+  }
+
   caf::expected<consumer_status> stop_subscription(uint64_t id) {
     caf::expected<consumer_status> result{caf::error{}};
     (*self)->request(service, call_timeout, stop_atom_v, id)
