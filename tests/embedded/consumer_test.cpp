@@ -17,7 +17,8 @@ TEST_F(consumer_test, restart_in_same_group_redelivers_nothing_already_acked) {
   auto topic = unique_topic("restart");
   ASSERT_FALSE(create_topic(topic_config{topic, 3, 1, {}}));
   ASSERT_EQ(send(numbered(topic, "first", 0, 1000)), 0u);
-  collector a;
+  collector a, b;
+  stop_on_exit stopper{*this}; // first to go: the handlers use the locals above
   auto id = subscribe(subscription{{topic}, "restart-group", a.handler()});
   ASSERT_TRUE(id);
   ASSERT_TRUE(a.wait_for(1000));
@@ -28,7 +29,6 @@ TEST_F(consumer_test, restart_in_same_group_redelivers_nothing_already_acked) {
     stored += off;
   EXPECT_EQ(stored, 1000);
   ASSERT_EQ(send(numbered(topic, "second", 0, 500)), 0u);
-  collector b;
   ASSERT_TRUE(subscribe(subscription{{topic}, "restart-group", b.handler()}));
   ASSERT_TRUE(b.wait_for(500));
   // Exactly the new records: nothing of the first 1,000 comes back.
@@ -129,6 +129,7 @@ TEST_F(consumer_test, failing_handler_is_restarted_and_the_record_redelivered) {
     got.add(r);
     return caf::none;
   };
+  stop_on_exit stopper{*this}; // first to go: the handlers use the locals above
   ASSERT_TRUE(subscribe(std::move(sub)));
   ASSERT_TRUE(got.wait_for(100, std::chrono::seconds{90}));
   EXPECT_TRUE(got.saw("x-42"));

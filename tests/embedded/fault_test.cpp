@@ -32,6 +32,7 @@ TEST_F(fault_test, broker_down_during_produce_then_back_delivers_everything) {
   EXPECT_EQ(rep.results.size(), 1000u);
   EXPECT_EQ(rep.failed(), 0u);
   collector got;
+  stop_on_exit stopper{*this}; // first to go: the handlers use the locals above
   ASSERT_TRUE(subscribe(subscription{{topic}, "down-group", got.handler()}));
   ASSERT_TRUE(got.wait_for(1500));
   EXPECT_EQ(got.distinct(), 1500u);

@@ -133,6 +133,7 @@ TEST_F(lifecycle_test, consumer_dropped_without_stop_commits_and_releases_its_ha
   // What was acknowledged was committed on the way out: a new member starts after it.
   ASSERT_EQ(send(numbered(topic, "second", 0, 10)), 0u);
   collector b;
+  stop_on_exit stopper{*this}; // first to go: the handlers use the locals above
   ASSERT_TRUE(subscribe(subscription{{topic}, "dropped-group", b.handler()}));
   ASSERT_TRUE(b.wait_for(10));
   EXPECT_FALSE(b.saw("first-0"));
@@ -154,6 +155,7 @@ TEST_F(lifecycle_test, exit_message_closes_the_consumer_without_a_crash) {
   c = nullptr;
   ASSERT_TRUE(handles_back_to(base));
   collector b;
+  stop_on_exit stopper{*this}; // first to go: the handlers use the locals above
   ASSERT_TRUE(subscribe(subscription{{topic}, "exit-group", b.handler()}));
   ASSERT_EQ(send(numbered(topic, "n", 0, 5)), 0u);
   ASSERT_TRUE(b.wait_for(5));
@@ -174,6 +176,7 @@ TEST_F(lifecycle_test, exception_in_handler_restarts_and_redelivers_the_record) 
     got.add(r);
     return caf::none;
   };
+  stop_on_exit stopper{*this}; // first to go: the handlers use the locals above
   ASSERT_TRUE(subscribe(std::move(sub)));
   ASSERT_TRUE(got.wait_for(50, 60s));
   EXPECT_EQ(calls_on_x20.load(), 2); // it threw once, then was delivered again
@@ -282,6 +285,7 @@ TEST_F(lifecycle_test, stop_during_a_slow_backlog_takes_no_more_records) {
     std::this_thread::sleep_for(20ms); // a slow handler: blocking is the point
     return caf::none;
   };
+  stop_on_exit stopper{*this}; // first to go: the handlers use the locals above
   auto id = subscribe(std::move(sub));
   ASSERT_TRUE(id);
   ASSERT_TRUE(await([&] { return handled.load() >= 1; }));
@@ -331,6 +335,7 @@ TEST_F(lifecycle_test, handler_actor_is_joined_again_after_its_consumer_restarts
   auto h = sys->spawn(user_handler, &got, &joins);
   // A fail for a live batch makes the consumer fail; the service restarts it.
   std::atomic<bool> fail_once{true};
+  stop_on_exit stopper{*this}; // first to go: the handlers use the locals above
   auto failing = sys->spawn([&, h](handler_actor::pointer self) -> handler_actor::behavior_type {
     return {
       [=](join_atom, const consumer_actor& c) { self->send(h, join_atom_v, c); },
@@ -369,6 +374,7 @@ TEST_F(lifecycle_test, non_retriable_record_under_a_breaker_fails_instead_of_spi
     }
     return caf::none;
   };
+  stop_on_exit stopper{*this}; // first to go: the handlers use the locals above
   auto id = subscribe(std::move(sub));
   ASSERT_TRUE(id);
   ASSERT_TRUE(await([&] { return status().failed.count(*id) == 1; }, 30s));
@@ -416,6 +422,7 @@ TEST_F(lifecycle_test, retry_forwards_reach_the_dead_letter_topic_after_a_produc
     ++good;
     return caf::none;
   };
+  stop_on_exit stopper{*this}; // first to go: the handlers use the locals above
   ASSERT_TRUE(subscribe(std::move(sub)));
   ASSERT_TRUE(subscribe(subscription{{topic + ".dlt"}, "prodrestart-dlt", dlt.handler()}));
   ASSERT_FALSE(send_one(message{topic, "bad-before"}));
@@ -454,6 +461,7 @@ TEST_F(lifecycle_test, records_the_retry_policy_drops_are_counted) {
     ++calls;
     return r.payload() == "m-2" ? make_error(errc::non_retriable, "no") : caf::error{};
   };
+  stop_on_exit stopper{*this}; // first to go: the handlers use the locals above
   auto id = subscribe(std::move(sub));
   ASSERT_TRUE(id);
   ASSERT_EQ(send(numbered(topic, "m", 0, 5)), 0u);
@@ -507,6 +515,7 @@ TEST_F(lifecycle_test, fatal_consumer_error_fails_the_consumer_and_the_service_r
   ASSERT_FALSE(create_topic(topic_config{topic, 1, 1, {}}));
   ASSERT_EQ(send(numbered(topic, "m", 0, 10)), 0u);
   collector got;
+  stop_on_exit stopper{*this}; // first to go: the handlers use the locals above
   auto id = subscribe(subscription{{topic}, "fatal-group", got.handler()});
   ASSERT_TRUE(id);
   ASSERT_TRUE(got.wait_for(10));

@@ -76,6 +76,7 @@ TEST_F(partition_manager_test, lanes_keep_the_order_of_each_partition_each_key_a
     null_probe.handled(r);
     return caf::none;
   };
+  stop_on_exit stopper{*this}; // first to go: the handlers use the locals above
   ASSERT_TRUE(subscribe(std::move(sub)));
   ASSERT_TRUE(subscribe(std::move(null_sub)));
   ASSERT_TRUE(probe.await_handled(6000, 60s)) << probe.distinct();
@@ -122,6 +123,7 @@ TEST_F(partition_manager_test, a_blocking_handler_runs_in_parallel_across_partit
   subscription c{{nulls}, "pm-null-any-group"};
   c.lanes = lanes(4, null_key_policy::unordered);
   c.on_record = blocking(by_null);
+  stop_on_exit stopper{*this}; // first to go: the handlers use the locals above
   ASSERT_TRUE(subscribe(std::move(a)));
   ASSERT_TRUE(subscribe(std::move(b)));
   ASSERT_TRUE(subscribe(std::move(c)));
@@ -165,6 +167,7 @@ TEST_F(partition_manager_test, a_waiting_key_holds_only_itself_and_the_commit_be
     probe.handled(r);
     return caf::none;
   };
+  stop_on_exit stopper{*this}; // first to go: the handlers use the locals above
   auto id = subscribe(std::move(sub));
   ASSERT_TRUE(id);
   // Every other key flows, also those of k7's partition after k7's first record.
@@ -217,10 +220,11 @@ TEST_F(partition_manager_test, a_poison_key_exhausts_its_retries_goes_to_the_dlt
     last_good = std::chrono::steady_clock::now();
     return caf::none;
   };
-  auto id = subscribe(std::move(sub));
-  ASSERT_TRUE(id);
   std::mutex dmx;
   std::vector<message> dead;
+  stop_on_exit stopper{*this}; // first to go: the handlers use the locals above
+  auto id = subscribe(std::move(sub));
+  ASSERT_TRUE(id);
   subscription dlt{{topic + ".dlt"}, "pm-dlt-reader"};
   dlt.on_record = [&](const record& r) -> caf::error {
     std::lock_guard<std::mutex> guard{dmx};

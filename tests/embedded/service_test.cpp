@@ -17,6 +17,7 @@ TEST_F(service_test, round_trip_of_10000_messages_single_and_batched) {
   ASSERT_FALSE(create_topic(topic_config{topic, 3, 1, {}}));
   collector got;
   subscription sub{{topic}, "roundtrip-group", got.handler()};
+  stop_on_exit stopper{*this}; // first to go: the handlers use the locals above
   ASSERT_TRUE(subscribe(std::move(sub)));
   // 5,000 one by one (pipelined send_message), 5,000 as send_messages_batch.
   auto singles = numbered(topic, "single", 0, 5000);

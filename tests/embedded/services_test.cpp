@@ -86,6 +86,7 @@ TEST_F(services_test, batch_processor_closes_batches_on_count_per_partition_and_
   auto topic = unique_topic("batch-count");
   ASSERT_FALSE(create_topic(topic_config{topic, 2, 1, {}}));
   batch_log log;
+  stop_on_exit stopper{*this}; // first to go: the handlers use the locals above
   ASSERT_TRUE(subscribe(batched(topic, log, batching_config{100, 1u << 20, 500ms})));
   ASSERT_EQ(send(numbered(topic, "c", 0, 1000)), 0u);
   ASSERT_TRUE(await([&] { return log.records() >= 1000; }, 60s));
@@ -109,6 +110,7 @@ TEST_F(services_test, batch_processor_closes_a_batch_before_it_passes_max_bytes)
   auto topic = unique_topic("batch-bytes");
   ASSERT_FALSE(create_topic(topic_config{topic, 1, 1, {}}));
   batch_log log;
+  stop_on_exit stopper{*this}; // first to go: the handlers use the locals above
   ASSERT_TRUE(subscribe(batched(topic, log, batching_config{1000, 10 * 1024, 500ms})));
   message_batch big;
   for (int i = 0; i < 100; ++i)
@@ -129,6 +131,7 @@ TEST_F(services_test, batch_processor_closes_a_partial_batch_when_its_window_end
   auto topic = unique_topic("batch-time");
   ASSERT_FALSE(create_topic(topic_config{topic, 1, 1, {}}));
   batch_log log;
+  stop_on_exit stopper{*this}; // first to go: the handlers use the locals above
   ASSERT_TRUE(subscribe(batched(topic, log, batching_config{1000, 1u << 20, 300ms})));
   ASSERT_EQ(send(numbered(topic, "t", 0, 5)), 0u);
   ASSERT_TRUE(await([&] { return log.records() >= 5; }, 60s));
@@ -157,9 +160,10 @@ TEST_F(services_test, partial_batch_failure_retries_only_the_marked_records_then
   policy.initial_backoff = 10ms;
   policy.retry_topic_delays = {};
   sub.retry = policy;
+  collector dlt;
+  stop_on_exit stopper{*this}; // first to go: the handlers use the locals above
   auto id = subscribe(std::move(sub));
   ASSERT_TRUE(id);
-  collector dlt;
   ASSERT_TRUE(subscribe(subscription{{dead_letter_topic_name(topic)}, topic + "-dlt",
                                      dlt.handler()}));
   auto records = numbered(topic, "good", 0, 95);
@@ -212,6 +216,7 @@ TEST_F(services_test, dedup_drops_repeated_ids_and_what_a_restart_reads_again) {
     return caf::none;
   };
   sub.dedup = dedup_config{};
+  stop_on_exit stopper{*this}; // first to go: the handlers use the locals above
   auto id = subscribe(std::move(sub));
   ASSERT_TRUE(id);
   // 200 records, each sent twice with the same id header.
@@ -302,6 +307,7 @@ TEST_F(services_test, stop_with_a_batch_still_open_handles_and_commits_it_first)
   auto topic = unique_topic("batch-stop");
   ASSERT_FALSE(create_topic(topic_config{topic, 1, 1, {}}));
   batch_log log;
+  stop_on_exit stopper{*this}; // first to go: the handlers use the locals above
   auto id = subscribe(batched(topic, log, batching_config{1000, 1u << 20, 2000ms}));
   ASSERT_TRUE(id);
   ASSERT_EQ(send(numbered(topic, "s", 0, 7)), 0u);

@@ -88,6 +88,7 @@ TEST_F(broker_fault_test, producer_breaker_opens_when_the_broker_dies_and_closes
   EXPECT_EQ(status().producer.breaker, "closed");
   // Every acknowledged record is on the broker after the crash and restart.
   collector got;
+  stop_on_exit stopper{*this}; // first to go: the handlers use the locals above
   ASSERT_TRUE(subscribe(subscription{{topic}, unique_topic("fault-group"), got.handler()}));
   ASSERT_TRUE(got.wait_for(acknowledged.size() + 1, 60s)); // + the probe
   for (auto& payload : acknowledged)

@@ -59,6 +59,7 @@ TEST_F(real_broker_test, two_consumers_in_one_group_split_partitions_exactly_onc
     all.add(r);
     return caf::none;
   };
+  stop_on_exit stopper{*this}; // first to go: the handlers use the locals above
   auto ida = subscribe(std::move(a));
   auto idb = subscribe(std::move(b));
   ASSERT_TRUE(ida && idb);
@@ -167,6 +168,7 @@ TEST_F(real_broker_test, subscription_to_a_missing_topic_fails_ready_within_seco
   start(bootstrap);
   auto topic = unique_topic("missing");
   collector got;
+  stop_on_exit stopper{*this}; // first to go: the handlers use the locals above
   auto id = subscribe(subscription{{topic}, "missing-group", got.handler()});
   ASSERT_TRUE(id);
   caf::error failure;

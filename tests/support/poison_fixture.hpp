@@ -58,6 +58,9 @@ protected:
       ++good[payload];
       return caf::none;
     };
+    std::mutex dmx; // the dead-letter reader's, below
+    std::vector<message> dead;
+    stop_on_exit stopper{*this}; // first to go: the handlers use the locals above
     ASSERT_TRUE(subscribe(std::move(sub)));
     auto records = numbered(topic, "m", 0, total);
     // Where each record landed, to check the dead-letter headers against.
@@ -79,8 +82,6 @@ protected:
       poison += !is_invalid(i) && is_poison(i) ? 1 : 0;
     }
     // Read the dead-letter topic.
-    std::mutex dmx;
-    std::vector<message> dead;
     subscription dlt{{topic + ".dlt"}, "dlt-reader"};
     dlt.on_record = [&](const record& r) -> caf::error {
       std::lock_guard<std::mutex> guard{dmx};

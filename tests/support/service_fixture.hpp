@@ -62,9 +62,10 @@ protected:
     shutdown();
   }
 
-  /// Stops everything and waits for every actor. A test whose handlers use its own locals
-  /// (gates, collectors, counters) calls it last: TearDown runs after those locals are gone,
-  /// and a lane thread still finishing a batch would touch them.
+  /// Stops everything and waits for every actor. TearDown runs after a test body's locals
+  /// are gone, and a lane thread still finishing a batch would touch them: a test whose
+  /// handlers use its own locals (gates, collectors, counters) declares a stop_on_exit after
+  /// them, which stops everything first on every way out of the body (an ASSERT too).
   void shutdown() {
     if (service && self)
       (*self)->request(service, call_timeout, stop_all_atom_v)
@@ -73,6 +74,13 @@ protected:
     self.reset();
     sys.reset();
   }
+
+  struct stop_on_exit {
+    service_fixture& fixture;
+    stop_on_exit(const stop_on_exit&) = delete;
+    stop_on_exit& operator=(const stop_on_exit&) = delete;
+    ~stop_on_exit() { fixture.shutdown(); }
+  };
 
   /// A topic name unique in this process.
   static std::string unique_topic(const std::string& base) {
