@@ -35,6 +35,7 @@
 
 #include "kafka_actors/runtime/errors.hpp"
 #include "kafka_actors/runtime/rdkafka_handles.hpp"
+#include "kafka_actors/runtime/reaper.hpp"
 #include "reliability/ledger_file.hpp"
 #include "reliability/options.hpp"
 #include "reliability/workload.hpp"
@@ -102,20 +103,7 @@ bool caught_up(rd_kafka_t* rk) {
 void rebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* parts,
                void* opaque) {
   ++static_cast<member*>(opaque)->rebalances;
-  bool cooperative = std::string{rd_kafka_rebalance_protocol(rk)} == "COOPERATIVE";
-  if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
-    if (cooperative) {
-      if (auto e = rd_kafka_incremental_assign(rk, parts))
-        rd_kafka_error_destroy(e);
-    } else {
-      rd_kafka_assign(rk, parts);
-    }
-  } else if (cooperative) {
-    if (auto e = rd_kafka_incremental_unassign(rk, parts))
-      rd_kafka_error_destroy(e);
-  } else {
-    rd_kafka_assign(rk, nullptr);
-  }
+  plain_rebalance(rk, err, parts);
 }
 
 void consume(const settings& s, member& me, ledger_file& out) {
