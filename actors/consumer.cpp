@@ -209,6 +209,7 @@ struct consumer_state {
     s.dropped_on_revoke = c.dropped_on_revoke;
     s.revoke_drains = c.revoke_drains;
     s.revoke_drain_timeouts = c.revoke_drain_timeouts;
+    s.share_pauses = c.share_pauses;
     s.rebalances = rebalances;
     if (lane) {
       s.handled = lane->handled;
@@ -637,9 +638,12 @@ consumer_actor::behavior_type consumer_impl(consumer_pointer self,
   st.client->close_deadline = cfg.stop_timeout;
   st.sub = std::move(*sub);
   st.cfg = cfg;
-  st.flow.emplace(flow_settings{static_cast<int64_t>(cfg.consumer_batch_size),
-                                cfg.consumer_max_in_flight_bytes, cfg.pause_grace,
-                                cfg.drain_timeout, cfg.stop_timeout, cfg.revoke_drain});
+  flow_settings fs{static_cast<int64_t>(cfg.consumer_batch_size),
+                   cfg.consumer_max_in_flight_bytes, cfg.pause_grace,
+                   cfg.drain_timeout, cfg.stop_timeout, cfg.revoke_drain};
+  // Lanes run partitions in parallel: each needs records of its own in the window.
+  fs.fair_share = st.sub.lanes.has_value() && !st.sub.handler;
+  st.flow.emplace(fs);
   st.self_addr = self->address();
   st.client->waker = std::make_unique<queue_waker>(self->address());
   st.client->waker->enable(st.client->queue.get());

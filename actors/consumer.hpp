@@ -80,6 +80,9 @@ struct consumer_status {
   /// those of them whose deadline passed first.
   uint64_t revoke_drains = 0;
   uint64_t revoke_drain_timeouts = 0;
+  /// Pauses of one partition that held its fair share of the window (lanes only: see
+  /// flow_settings::fair_share).
+  uint64_t share_pauses = 0;
   /// "closed", "open" or "half_open" when the subscription has a breaker, else empty.
   std::string breaker;
   uint64_t breaker_opened = 0;
@@ -99,7 +102,7 @@ typename Inspector::result_type inspect(Inspector& f, consumer_status& x) {
            x.acked, x.pauses, x.resumes, x.rebalances, x.fenced_acks, x.delayed,
            x.handled, x.retried_in_place, x.forwarded_to_retry, x.dead_lettered, x.dropped,
            x.deduplicated, x.dropped_on_revoke, x.breaker, x.breaker_opened, x.last_error, x.failure,
-           x.stop_deadline_passed, x.revoke_drains, x.revoke_drain_timeouts);
+           x.stop_deadline_passed, x.revoke_drains, x.revoke_drain_timeouts, x.share_pauses);
 }
 
 using consumer_actor = caf::typed_actor<

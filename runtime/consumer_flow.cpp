@@ -1,6 +1,7 @@
 #include "kafka_actors/runtime/consumer_flow.hpp"
 
 #include <algorithm>
+#include <limits>
 
 namespace kafka_actors {
 
@@ -23,6 +24,7 @@ void consumer_flow::assign(const std::vector<topic_partition>& tps) {
     p.revoked = std::make_shared<std::atomic<bool>>(false);
     p.end_offset = -1;
     p.applied = -1;
+    p.over_share = false;
     tracker_.assign(tp);
     stored_.erase(tp);
   }
@@ -42,6 +44,7 @@ void consumer_flow::revoke(const std::vector<topic_partition>& tps,
     if (p.revoked)
       p.revoked->store(true, std::memory_order_relaxed);
     p.applied = -1;
+    p.over_share = false;
     drop_queued(p, dropped);
     tracker_.revoke(tp);
     stored_.erase(tp);
@@ -202,29 +205,41 @@ std::optional<consumer_flow::batch> consumer_flow::next_batch() {
   if (b.records.empty())
     return std::nullopt;
   b.id = next_batch_id_++;
-  // Last offset per partition, in order of first appearance (a batch spans few partitions).
+  // Last offset and count per partition, in order of first appearance (a batch spans few
+  // partitions).
   std::vector<std::pair<uint32_t, int64_t>> lasts;
+  batch_account account{b.bytes, {}, std::nullopt};
   for (auto& r : b.records) {
     auto i = std::find_if(lasts.begin(), lasts.end(),
                           [&](const auto& x) { return x.first == r.part; });
-    if (i == lasts.end())
+    if (i == lasts.end()) {
       lasts.emplace_back(r.part, r.offset);
-    else
+      account.records.emplace_back(r.part, 1);
+    } else {
       i->second = r.offset;
+      ++account.records[static_cast<size_t>(i - lasts.begin())].second;
+    }
   }
   for (auto& [part, last] : lasts) {
     tracker_.dispatched(b.id, parts_[part].tp, last);
     b.flags.emplace_back(part, parts_[part].revoked);
   }
+  for (auto& [part, n] : account.records)
+    parts_[part].in_flight += n;
   credit_.spend(static_cast<int64_t>(b.records.size()));
   in_flight_bytes_ += b.bytes;
-  batch_bytes_[b.id] = b.bytes;
+  in_flight_records_ += static_cast<int64_t>(b.records.size());
+  batches_[b.id] = std::move(account);
   stats_.dispatched += b.records.size();
   return b;
 }
 
 void consumer_flow::grant(int64_t n) {
   credit_.grant(n);
+  // The window grew back (an ack's credit comes after the ack): shares are larger again.
+  for (auto& p : parts_)
+    if (p.over_share)
+      update_share(p);
   if (phase_ == phase::running && can_dispatch()) {
     starved_ = false;
     if (paused_) {
@@ -236,10 +251,18 @@ void consumer_flow::grant(int64_t n) {
 
 std::vector<commit_position> consumer_flow::ack(uint64_t id) {
   std::vector<commit_position> out;
-  auto b = batch_bytes_.find(id);
-  if (b != batch_bytes_.end()) {
-    in_flight_bytes_ -= std::min(in_flight_bytes_, b->second);
-    batch_bytes_.erase(b);
+  auto b = batches_.find(id);
+  if (b != batches_.end()) {
+    in_flight_bytes_ -= std::min(in_flight_bytes_, b->second.bytes);
+    for (auto& [part, n] : b->second.records) {
+      auto& p = parts_[part];
+      p.in_flight = std::max<int64_t>(0, p.in_flight - n);
+      in_flight_records_ = std::max<int64_t>(0, in_flight_records_ - n);
+    }
+    batches_.erase(b);
+    for (auto& p : parts_)
+      if (p.over_share)
+        update_share(p);
   }
   auto before = tracker_.pending();
   tracker_.acked(id, out);
@@ -266,6 +289,7 @@ void consumer_flow::tick(time_point now, int64_t now_wall_ms) {
   }
   if (phase_ != phase::running)
     return;
+  enforce_shares(now);
   if (can_dispatch()) {
     starved_ = false;
     return;
@@ -289,7 +313,10 @@ std::vector<consumer_flow::pause_change> consumer_flow::pause_changes() {
     if (!p.assigned)
       continue;
     // A draining partition fetches nothing more: what arrives belongs to the next owner.
-    int want = (paused_ || phase_ != phase::running || !p.delayed.empty() || p.draining) ? 1 : 0;
+    int want = (paused_ || phase_ != phase::running || !p.delayed.empty() || p.draining
+                || p.over_share)
+                 ? 1
+                 : 0;
     if (p.applied != want) {
       p.applied = want;
       out.push_back(pause_change{p.tp, want == 1});
@@ -347,6 +374,55 @@ size_t consumer_flow::delayed() const noexcept {
   for (auto& p : parts_)
     n += p.delayed.size();
   return n;
+}
+
+int64_t consumer_flow::share() const {
+  constexpr auto unbounded = std::numeric_limits<int64_t>::max();
+  if (!s_.fair_share)
+    return unbounded;
+  int64_t sharing = 0;
+  for (auto& p : parts_)
+    if (p.assigned && !p.draining)
+      ++sharing;
+  if (sharing < 2)
+    return unbounded;
+  auto window = std::max<int64_t>(0, credit_.available()) + in_flight_records_;
+  return std::max(s_.min_share, window / sharing);
+}
+
+void consumer_flow::update_share(partition_state& p) {
+  if (!s_.fair_share)
+    return;
+  if (p.over_share && static_cast<int64_t>(p.held) + p.in_flight <= share() / 2)
+    p.over_share = false;
+}
+
+void consumer_flow::enforce_shares(time_point now) {
+  if (!s_.fair_share || phase_ != phase::running)
+    return;
+  // A batch is first seen here, at the tick after its dispatch: its age is good to a tick.
+  std::vector<bool> slow(parts_.size(), false);
+  for (auto& [id, b] : batches_) {
+    if (!b.seen)
+      b.seen = now;
+    else if (now - *b.seen >= s_.pause_grace)
+      for (auto& [part, n] : b.records)
+        slow[part] = true;
+  }
+  // Only a full window keeps other partitions out, and only a slow handler keeps it full
+  // for long: a fast one empties it in milliseconds, and a pause throws away librdkafka's
+  // prefetch of the partition.
+  if (credit_.available() > static_cast<int64_t>(held_.size()))
+    return;
+  auto limit = share();
+  for (uint32_t i = 0; i < parts_.size(); ++i) {
+    auto& p = parts_[i];
+    if (slow[i] && p.assigned && !p.draining && !p.over_share
+        && static_cast<int64_t>(p.held) + p.in_flight >= limit) {
+      p.over_share = true;
+      ++stats_.share_pauses;
+    }
+  }
 }
 
 std::vector<topic_partition> consumer_flow::at_end() const {

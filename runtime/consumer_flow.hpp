@@ -52,6 +52,16 @@ struct flow_settings {
   std::chrono::milliseconds stop_timeout{20000};
   /// How long a revoke waits for in-flight work of its partitions (0: not at all).
   std::chrono::milliseconds revoke_drain{2000};
+  /// Each assigned partition gets a fair share of the window (credit + what is in flight):
+  /// when the window is full, a partition that holds its share (held + in flight) and has a
+  /// batch in flight for longer than pause_grace pauses until half of it is acknowledged.
+  /// For parallel handlers (partition lanes): librdkafka hands out a backlog one partition
+  /// run at a time, so without it the whole window can be one or two partitions' records
+  /// and the other lanes sit idle. Off for one handler lane, where order across partitions
+  /// is all one and a pause would only cost a refetch.
+  bool fair_share = false;
+  /// The smallest share, so many partitions on a small window do not pause for every batch.
+  int64_t min_share = 100;
 };
 
 /// Set once a partition was revoked after the batch was cut: handlers skip its records.
@@ -216,6 +226,8 @@ public:
     /// Revokes that waited for in-flight work, and those of them the deadline ended.
     uint64_t revoke_drains = 0;
     uint64_t revoke_drain_timeouts = 0;
+    /// Pauses of one partition for holding its fair share (flow_settings::fair_share).
+    uint64_t share_pauses = 0;
   };
   const counters& stats() const noexcept {
     return stats_;
@@ -235,6 +247,18 @@ private:
     int applied = -1;
     /// Revoked, in-flight work still draining: takes nothing, stays paused.
     bool draining = false;
+    /// Records of it dispatched and not yet acknowledged.
+    int64_t in_flight = 0;
+    /// Holds its fair share: paused until it is down to half of it.
+    bool over_share = false;
+  };
+
+  /// What one in-flight batch holds: its bytes, and its records per partition.
+  struct batch_account {
+    size_t bytes = 0;
+    std::vector<std::pair<uint32_t, int64_t>> records;
+    /// The first tick that saw it in flight.
+    std::optional<time_point> seen;
   };
 
   bool can_dispatch() const;
@@ -244,6 +268,13 @@ private:
   /// Removes held records of the partitions flagged in `gone` (by index).
   void drop_held(const std::vector<bool>& gone, std::vector<void*>& dropped);
   void set_paused(bool on);
+  /// The fair share of one partition now (max when fair_share is off or one is assigned).
+  int64_t share() const;
+  /// Resumes `p` once it is down to half its share.
+  void update_share(partition_state& p);
+  /// With the window full, pauses the partitions that hold their share and have a batch in
+  /// flight for longer than pause_grace.
+  void enforce_shares(time_point now);
 
   flow_settings s_;
   std::vector<partition_state> parts_;
@@ -252,8 +283,9 @@ private:
   credit_account credit_;
   std::deque<flow_record> held_;
   size_t held_bytes_ = 0;
-  std::map<uint64_t, size_t> batch_bytes_;
+  std::map<uint64_t, batch_account> batches_;
   size_t in_flight_bytes_ = 0;
+  int64_t in_flight_records_ = 0;
   std::map<topic_partition, int64_t> stored_;
   uint64_t next_batch_id_ = 1;
   phase phase_ = phase::running;

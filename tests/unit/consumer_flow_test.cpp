@@ -383,3 +383,150 @@ TEST_F(consumer_flow_test, a_second_revoke_joins_the_pending_drain_and_keeps_its
   EXPECT_EQ(flow.take_revoke(t0 + 2000ms).size(), 2u);
   EXPECT_EQ(flow.stats().revoke_drains, 1u);
 }
+
+// -- fair share (partition lanes) ---------------------------------------------------------
+
+namespace {
+
+bool paused_in(const std::vector<consumer_flow::pause_change>& changes,
+               const topic_partition& tp, bool pause) {
+  for (auto& c : changes)
+    if (c.tp == tp && c.pause == pause)
+      return true;
+  return false;
+}
+
+} // namespace
+
+class fair_share_test : public consumer_flow_test {
+protected:
+  consumer_flow f{fair()};
+
+  flow_settings fair() {
+    auto s = settings();
+    s.fair_share = true;
+    s.min_share = 1;
+    s.max_in_flight_bytes = 1u << 20;
+    return s;
+  }
+
+  void take_into(const topic_partition& tp, int64_t from, int64_t n) {
+    for (int64_t i = 0; i < n; ++i)
+      f.take(flow_record{&storage[static_cast<size_t>(from + i)], f.intern(tp), from + i, 10},
+             0, 0, dropped);
+  }
+
+  std::vector<uint64_t> dispatch_all() {
+    std::vector<uint64_t> ids;
+    while (auto b = f.next_batch())
+      ids.push_back(b->id);
+    return ids;
+  }
+
+  void SetUp() override {
+    f.assign({p0, p1});
+    f.grant(40); // window 40, two partitions: a share of 20
+    f.pause_changes(); // the initial state: both resumed
+  }
+};
+
+TEST_F(fair_share_test, a_slow_partition_filling_the_window_pauses_and_resumes_at_half) {
+  // A run of one partition fills the window, as librdkafka hands out a backlog.
+  take_into(p0, 0, 40);
+  auto ids = dispatch_all();
+  ASSERT_EQ(ids.size(), 4u);
+  f.tick(t0, 0); // first seen in flight
+  EXPECT_TRUE(f.pause_changes().empty());
+  f.tick(t0 + 100ms, 0); // younger than the grace period
+  EXPECT_TRUE(f.pause_changes().empty());
+  f.tick(t0 + 250ms, 0); // starved that long too: everything pauses
+  EXPECT_TRUE(paused_in(f.pause_changes(), p0, true));
+  EXPECT_EQ(f.stats().share_pauses, 1u);
+  // Credit coming back goes to the other partition: p0 stays paused above half its share.
+  f.ack(ids[0]);
+  f.grant(10);
+  auto changes = f.pause_changes();
+  EXPECT_TRUE(paused_in(changes, p1, false));
+  EXPECT_FALSE(paused_in(changes, p0, false));
+  f.ack(ids[1]);
+  f.grant(10); // p0: 20 in flight
+  EXPECT_TRUE(f.pause_changes().empty());
+  EXPECT_EQ(f.records_wanted(), 10);
+  take_into(p1, 0, 10);
+  f.ack(ids[2]);
+  f.grant(10); // p0: 10 in flight, half of 20
+  EXPECT_TRUE(paused_in(f.pause_changes(), p0, false));
+  EXPECT_EQ(f.stats().share_pauses, 1u);
+}
+
+TEST_F(fair_share_test, a_fast_handler_or_a_window_with_room_pauses_nothing) {
+  // Full, but every batch is acknowledged before it gets old: a fast handler.
+  for (int round = 0; round < 5; ++round) {
+    take_into(p0, round * 40, 40);
+    auto ids = dispatch_all();
+    f.tick(t0 + round * 150ms, 0);
+    for (auto id : ids) {
+      f.ack(id);
+      f.grant(10);
+    }
+  }
+  EXPECT_TRUE(f.pause_changes().empty());
+  // Old batches, but room in the window: the other partition's records still come in.
+  take_into(p0, 1000, 30);
+  dispatch_all();
+  f.tick(t0 + 1s, 0);
+  f.tick(t0 + 2s, 0);
+  EXPECT_TRUE(f.pause_changes().empty());
+  EXPECT_EQ(f.stats().share_pauses, 0u);
+}
+
+TEST_F(consumer_flow_test, fair_share_is_off_by_default_and_for_a_single_partition) {
+  flow.assign({p0, p1});
+  flow.grant(40);
+  flow.pause_changes();
+  take(p0, 0, 40);
+  auto first = flow.next_batch();
+  ASSERT_TRUE(first);
+  while (flow.next_batch()) {
+  }
+  flow.tick(t0, 0);
+  flow.tick(t0 + 1s, 0); // old, full, one partition: only the starved pause of everything
+  flow.pause_changes();
+  flow.ack(first->id);
+  flow.grant(10);
+  EXPECT_TRUE(paused_in(flow.pause_changes(), p0, false)); // and credit resumes it
+  EXPECT_EQ(flow.stats().share_pauses, 0u);
+  auto s = settings();
+  s.fair_share = true;
+  s.min_share = 1;
+  consumer_flow one{s};
+  one.assign({p0});
+  one.grant(40);
+  one.pause_changes();
+  for (int64_t i = 0; i < 40; ++i)
+    one.take(flow_record{&storage[static_cast<size_t>(i)], one.intern(p0), i, 10}, 0, 0,
+             dropped);
+  auto one_first = one.next_batch();
+  ASSERT_TRUE(one_first);
+  while (one.next_batch()) {
+  }
+  one.tick(t0, 0);
+  one.tick(t0 + 1s, 0);
+  one.pause_changes();
+  one.ack(one_first->id);
+  one.grant(10);
+  EXPECT_TRUE(paused_in(one.pause_changes(), p0, false)); // alone, its share is the window
+  EXPECT_EQ(one.stats().share_pauses, 0u);
+}
+
+TEST_F(fair_share_test, a_revoke_clears_the_pause) {
+  take_into(p0, 0, 40);
+  dispatch_all();
+  f.tick(t0, 0);
+  f.tick(t0 + 250ms, 0);
+  EXPECT_TRUE(paused_in(f.pause_changes(), p0, true));
+  f.revoke({p0}, dropped);
+  f.assign({p0}); // back again: not paused for a share it no longer holds
+  f.grant(40);   // (nor starved)
+  EXPECT_TRUE(paused_in(f.pause_changes(), p0, false));
+}
