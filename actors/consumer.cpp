@@ -224,6 +224,8 @@ struct consumer_state {
     }
     s.last_error = last_error;
     s.failure = failure;
+    s.group = sub.group;
+    s.statistics = client->context->statistics();
     return s;
   }
 
@@ -798,6 +800,7 @@ caf::expected<consumer_actor> spawn_consumer(caf::actor_system& sys, const kafka
   auto client = std::make_shared<consumer_client>();
   client->context->client = client.get();
   set_client_context(conf->get(), client->context.get());
+  enable_statistics(conf->get());
   rd_kafka_conf_set_rebalance_cb(conf->get(), &consumer_state::rebalance_cb);
   rd_kafka_conf_set_error_cb(conf->get(), &consumer_state::error_cb);
   auto rk = make_client(RD_KAFKA_CONSUMER, std::move(*conf));

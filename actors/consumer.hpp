@@ -42,6 +42,12 @@
 namespace kafka_actors {
 
 struct consumer_status {
+  /// The subscription's consumer group.
+  std::string group;
+  /// The latest statistics JSON librdkafka emitted for this consumer's handle (with
+  /// `statistics.interval.ms` set, as monitoring does), else empty. Parsed off the consumer,
+  /// by the metrics collector.
+  std::string statistics;
   /// "topic[partition]" of every assigned partition.
   std::vector<std::string> assigned;
   /// Next offset stored for commit, per "topic[partition]".
@@ -102,7 +108,8 @@ typename Inspector::result_type inspect(Inspector& f, consumer_status& x) {
            x.acked, x.pauses, x.resumes, x.rebalances, x.fenced_acks, x.delayed,
            x.handled, x.retried_in_place, x.forwarded_to_retry, x.dead_lettered, x.dropped,
            x.deduplicated, x.dropped_on_revoke, x.breaker, x.breaker_opened, x.last_error, x.failure,
-           x.stop_deadline_passed, x.revoke_drains, x.revoke_drain_timeouts, x.share_pauses);
+           x.stop_deadline_passed, x.revoke_drains, x.revoke_drain_timeouts, x.share_pauses,
+           x.group, x.statistics);
 }
 
 using consumer_actor = caf::typed_actor<

@@ -8,6 +8,8 @@
 #include <caf/typed_response_promise.hpp>
 
 #include "kafka_actors/actors/admin.hpp"
+#include "kafka_actors/actors/metrics_collector.hpp"
+#include "kafka_actors/runtime/monitoring_endpoint.hpp"
 #include "kafka_actors/runtime/embedded_cluster.hpp"
 #include "kafka_actors/runtime/errors.hpp"
 
@@ -51,6 +53,13 @@ struct service_state {
   std::map<uint64_t, caf::typed_response_promise<uint64_t>> pending_subscribes;
   uint64_t next_pending = 1;
   bool stopping = false;
+  // Runs detached and holds the service weakly: told to quit when the service goes.
+  metrics_collector_actor collector;
+
+  ~service_state() {
+    if (collector)
+      caf::anon_send_exit(collector, caf::exit_reason::user_shutdown);
+  }
 
   // How long a stop may take before the service gives up waiting for the consumer.
   std::chrono::milliseconds stop_wait() const {
@@ -171,15 +180,27 @@ void stop_consumers(service_pointer self, Then then) {
   }
 }
 
+// The monitoring endpoint started before the service, for its collector to own.
+struct monitoring_parts {
+  std::shared_ptr<monitoring_board> board;
+  std::shared_ptr<monitoring_endpoint> endpoint;
+};
+
 kafka_service_actor::behavior_type service_impl(service_pointer self,
                                                 std::shared_ptr<kafka_config> cfg,
                                                 std::shared_ptr<embedded_cluster> cluster,
-                                                producer_actor producer, admin_actor admin) {
+                                                producer_actor producer, admin_actor admin,
+                                                std::shared_ptr<monitoring_parts> monitoring) {
   auto& st = self->state;
   st.cfg = *cfg;
   st.cluster = std::move(cluster);
   st.producer = producer;
   st.admin = admin;
+  if (monitoring && monitoring->endpoint) {
+    st.collector = spawn_metrics_collector(self->system(), st.cfg, st.cluster,
+                                           std::move(monitoring->endpoint),
+                                           std::move(monitoring->board), self->address());
+  }
   self->monitor(producer);
   self->set_down_handler([=](caf::down_msg& dm) {
     auto& st = self->state;
@@ -334,6 +355,12 @@ kafka_service_actor::behavior_type service_impl(service_pointer self,
         const std::vector<std::string>& topics) -> caf::delegated<int64_t> {
       return self->delegate(self->state.admin, lag_atom_v, group, topics);
     },
+    [=](metrics_atom) -> caf::result<std::string> {
+      if (!self->state.collector)
+        return make_error(errc::invalid_argument,
+                          "monitoring is off (set monitoring.enabled in the config)");
+      return self->delegate(self->state.collector, metrics_atom_v);
+    },
     [=](producer_atom) -> caf::result<producer_actor> {
       if (!self->state.producer)
         return make_error(errc::stopped, "service has no producer (stopping)");
@@ -388,6 +415,9 @@ kafka_service_actor::behavior_type service_impl(service_pointer self,
           if (self->state.admin)
             self->send(self->state.admin, stop_atom_v);
           self->state.admin = nullptr;
+          if (self->state.collector)
+            self->send_exit(self->state.collector, caf::exit_reason::user_shutdown);
+          self->state.collector = nullptr;
           rp.deliver(true);
           self->quit();
         };
@@ -431,13 +461,24 @@ spawn_kafka_service(caf::actor_system& sys, kafka_config cfg,
   auto producer = spawn_producer_group(sys, cfg, cfg.flow.producer_shards);
   if (!producer)
     return producer.error();
+  // Before any actor: a port that is taken fails the spawn with a clear error.
+  auto monitoring = std::make_shared<monitoring_parts>();
+  if (cfg.monitoring.enabled) {
+    monitoring->board = make_monitoring_board(cfg);
+    auto ep = start_monitoring_endpoint(cfg, monitoring->board);
+    if (!ep) {
+      caf::anon_send_exit(*producer, caf::exit_reason::user_shutdown);
+      return ep.error();
+    }
+    monitoring->endpoint = std::move(*ep);
+  }
   auto admin = spawn_admin(sys, cfg, cluster);
   if (!admin) {
     caf::anon_send_exit(*producer, caf::exit_reason::user_shutdown);
     return admin.error();
   }
   return sys.spawn(service_impl, std::make_shared<kafka_config>(std::move(cfg)),
-                   std::move(cluster), *producer, *admin);
+                   std::move(cluster), *producer, *admin, std::move(monitoring));
 }
 
 } // namespace kafka_actors

@@ -69,13 +69,18 @@ using kafka_service_actor = caf::typed_actor<
   // The producer the service runs now (it restarts a failed one): for callers that want to
   // send without the service's hop. errc::stopped once it has none.
   caf::replies_to<producer_atom>::with<producer_actor>,
+  // Where the monitoring endpoint listens ("http://host:port"); errc::invalid_argument when
+  // monitoring is off.
+  caf::replies_to<metrics_atom>::with<std::string>,
   // stop_all: consumers first (commit), then the producer (flush); then quits.
   caf::replies_to<stop_all_atom>::with<bool>,
   // Internal: restart subscription `id` after its backoff.
   caf::reacts_to<restart_atom, uint64_t>>;
 
 /// Spawns the service. With an embedded config and no `cluster`, it starts its own mock
-/// cluster; pass `cluster` to share one (tests inject faults through it).
+/// cluster; pass `cluster` to share one (tests inject faults through it). With
+/// `monitoring.enabled` it also starts the monitoring endpoint and its collector, and fails
+/// if the endpoint cannot listen.
 caf::expected<kafka_service_actor>
 spawn_kafka_service(caf::actor_system& sys, kafka_config cfg,
                     std::shared_ptr<embedded_cluster> cluster = nullptr);

@@ -157,6 +157,8 @@ struct producer_state {
   // certificate), until a record is delivered again: the breaker's reason, and the cause
   // named in the reports of the records the pump purged for it.
   std::string client_failure;
+  // The idempotent producer's fatal error: nothing is produced on this handle any more.
+  std::string fatal_failure;
   bool stopping = false;
   uint64_t flushed_at_stop = 0;
   std::vector<caf::typed_response_promise<uint64_t>> stop_promises;
@@ -514,6 +516,11 @@ struct producer_state {
     bool cannot_connect = client->cannot_connect(err);
     if (cannot_connect)
       client_failure = text;
+    if (code == RD_KAFKA_RESP_ERR__FATAL && fatal_failure.empty()) {
+      char buf[512];
+      auto real = rd_kafka_fatal_error(client->handle(), buf, sizeof(buf));
+      fatal_failure = std::string{"fatal: "} + (real ? buf : reason.c_str());
+    }
     // "All brokers down" follows every failed login: the login is the news.
     if (code != RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN || client_failure.empty())
       stats.last_error = text;
@@ -653,6 +660,7 @@ producer_actor::behavior_type producer_impl(producer_pointer self,
       s.in_flight_messages = st.window.in_flight_messages();
       s.in_flight_bytes = st.window.in_flight_bytes();
       s.waiting_requests = st.waiting.size();
+      s.failure = !st.fatal_failure.empty() ? st.fatal_failure : st.client_failure;
       if (st.breaker) {
         s.breaker = to_string(st.breaker->phase(std::chrono::steady_clock::now()));
         s.breaker_opened = st.breaker->times_opened();

@@ -41,6 +41,10 @@ struct producer_status {
   std::string breaker;
   uint64_t breaker_opened = 0;
   std::string last_error;
+  /// Set while no record can reach the brokers until something changes: a fatal error of the
+  /// idempotent producer ("fatal: ..."), a failed login or a refused broker certificate;
+  /// empty while healthy (readiness reads it).
+  std::string failure;
 };
 
 template <class Inspector>
@@ -48,7 +52,7 @@ typename Inspector::result_type inspect(Inspector& f, producer_status& x) {
   return f(caf::meta::type_name("kafka_actors::producer_status"), x.delivered,
            x.failed, x.in_flight_messages, x.in_flight_bytes, x.waiting_requests,
            x.backpressure_rejections, x.circuit_open_rejections, x.breaker,
-           x.breaker_opened, x.last_error);
+           x.breaker_opened, x.last_error, x.failure);
 }
 
 using producer_actor = caf::typed_actor<

@@ -140,6 +140,8 @@ producer_actor::behavior_type router_impl(router_pointer self,
                 sum->breaker = x.breaker;
               if (!x.last_error.empty())
                 sum->last_error = x.last_error;
+              if (!x.failure.empty())
+                sum->failure = x.failure;
               if (--*pending == 0)
                 rp.deliver(std::move(*sum));
             },

@@ -203,6 +203,109 @@ caf::error read_breaker(const boost::json::value& v, const std::string& key,
   return caf::none;
 }
 
+// One key of the "monitoring" object (JSON) or KAFKA_ACTORS_MONITORING_* variable (env):
+// `text` is the value as written, `name` how errors name it.
+caf::error set_monitoring_key(monitoring_config& m, const std::string& key,
+                              const std::string& text, const std::string& name,
+                              const std::string& source) {
+  if (key == "enabled") {
+    auto v = text;
+    std::transform(v.begin(), v.end(), v.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    if (v == "true" || v == "1")
+      m.enabled = true;
+    else if (v == "false" || v == "0")
+      m.enabled = false;
+    else
+      return config_error(source, name + " must be true or false, not '" + text + "'");
+    return caf::none;
+  }
+  if (key == "listen") {
+    m.listen = text;
+    return caf::none; // validate() checks the form, also for configs built in code
+  }
+  struct range {
+    const char* key;
+    uint64_t min;
+    std::chrono::milliseconds monitoring_config::*field;
+  };
+  static const range ranges[] = {
+    {"interval.ms", 100, &monitoring_config::interval},
+    {"broker.timeout.ms", 100, &monitoring_config::broker_timeout},
+    {"liveness.timeout.ms", 1, &monitoring_config::liveness_timeout},
+  };
+  for (auto& r : ranges) {
+    if (key != r.key)
+      continue;
+    uint64_t n = 0;
+    size_t used = 0;
+    try {
+      n = std::stoull(text, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (text.empty() || used != text.size() || text[0] == '-' || text[0] == '+')
+      return config_error(source, name + " must be a non-negative integer, not '" + text + "'");
+    if (n < r.min || n > one_day_ms)
+      return config_error(source, name + " must be " + std::to_string(r.min) + ".."
+                                    + std::to_string(one_day_ms) + ", not "
+                                    + std::to_string(n));
+    m.*r.field = std::chrono::milliseconds{n};
+    return caf::none;
+  }
+  return config_error(source, "unknown " + name
+                                + " (known: enabled, listen, interval.ms, broker.timeout.ms, "
+                                  "liveness.timeout.ms)");
+}
+
+caf::error read_monitoring(const boost::json::value& v, const std::string& source,
+                           monitoring_config& out) {
+  if (!v.is_object())
+    return config_error(source, "key 'monitoring' must be an object");
+  for (auto& [k, val] : v.as_object()) {
+    std::string key{k};
+    auto name = "key 'monitoring." + key + "'";
+    std::string text;
+    if (key == "enabled") {
+      if (!val.is_bool())
+        return config_error(source, name + " must be true or false");
+      text = val.as_bool() ? "true" : "false";
+    } else if (key == "listen") {
+      if (!val.is_string())
+        return config_error(source, name + " must be a string \"host:port\"");
+      text = std::string{val.as_string()};
+    } else if (val.is_uint64()) {
+      text = std::to_string(val.as_uint64());
+    } else if (val.is_int64()) {
+      text = std::to_string(val.as_int64());
+    } else if (key == "interval.ms" || key == "broker.timeout.ms"
+               || key == "liveness.timeout.ms") {
+      return config_error(source, name + " must be a non-negative integer");
+    }
+    if (auto err = set_monitoring_key(out, key, text, name, source))
+      return err;
+  }
+  return caf::none;
+}
+
+// "" if `listen` is host:port with a port of 0..65535 (host a name, an IPv4 address or a
+// bracketed IPv6 address), else what is wrong.
+std::string listen_problem(const std::string& listen) {
+  auto colon = listen.rfind(':');
+  if (colon == std::string::npos || colon == 0)
+    return "must be host:port (e.g. 127.0.0.1:9464, or 0.0.0.0:9464 for every interface)";
+  auto host = listen.substr(0, colon);
+  auto port = listen.substr(colon + 1);
+  if (port.empty() || port.size() > 5
+      || port.find_first_not_of("0123456789") != std::string::npos || std::stoul(port) > 65535)
+    return "port '" + port + "' must be 0..65535 (0 picks a free port)";
+  bool bracketed = host.front() == '[' && host.back() == ']' && host.size() > 2;
+  if (!bracketed && (host.find(':') != std::string::npos
+                     || host.find_first_of(" \t/,") != std::string::npos))
+    return "host '" + host + "' must be a name or an address (IPv6 in brackets: [::1]:9464)";
+  return {};
+}
+
 void merge(properties& into, const properties& from) {
   for (auto& [k, v] : from)
     into[k] = v;
@@ -347,11 +450,13 @@ caf::expected<kafka_config> kafka_config::from_json(const std::string& text,
     } else if (key == "producer.breaker") {
       cfg.producer_breaker.emplace();
       err = read_breaker(v, key, source, *cfg.producer_breaker);
+    } else if (key == "monitoring") {
+      err = read_monitoring(v, source, cfg.monitoring);
     } else {
       return config_error(source, "unknown key '" + key
                                     + "' (known: bootstrap.servers, embedded.brokers, "
                                       "connect.timeout.ms, client, producer, consumer, "
-                                      "security, flow, producer.breaker)");
+                                      "security, flow, producer.breaker, monitoring)");
     }
     if (err)
       return err;
@@ -412,6 +517,12 @@ caf::error kafka_config::apply_env(const std::vector<std::string>& env) {
                             "variable " + variable
                               + " is set but empty (unset it to use the embedded cluster)");
       bootstrap_servers = value;
+    } else if (name.rfind("MONITORING_", 0) == 0) {
+      auto key = to_key(name.substr(std::string{"MONITORING_"}.size()));
+      // INTERVAL_MS reads as interval.ms: the variables spell dots as underscores.
+      if (auto err = set_monitoring_key(monitoring, key, value, "variable " + variable,
+                                        "<environment>"))
+        return err;
     } else if (take("CLIENT", "client", client) || take("PRODUCER", "producer", producer)
                || take("CONSUMER", "consumer", consumer)
                || take("SECURITY", "security", security)) {
@@ -424,7 +535,9 @@ caf::error kafka_config::apply_env(const std::vector<std::string>& env) {
       return config_error("<environment>",
                           "unknown variable '" + entry.substr(0, eq)
                             + "' (known: KAFKA_ACTORS_BOOTSTRAP_SERVERS, "
-                              "KAFKA_ACTORS_{CLIENT,PRODUCER,CONSUMER,SECURITY}_<KEY>)");
+                              "KAFKA_ACTORS_{CLIENT,PRODUCER,CONSUMER,SECURITY}_<KEY>, "
+                              "KAFKA_ACTORS_MONITORING_{ENABLED,LISTEN,INTERVAL_MS,"
+                              "BROKER_TIMEOUT_MS,LIVENESS_TIMEOUT_MS})");
     }
     changed = true;
   }
@@ -485,6 +598,15 @@ caf::error kafka_config::validate() const {
                                   + ") must be less than 'flow.stop.timeout.ms' ("
                                   + std::to_string(flow.stop_timeout.count())
                                   + "): the drain is part of the stop");
+  if (auto problem = listen_problem(monitoring.listen); !problem.empty())
+    return config_error(source, "key 'monitoring.listen' ('" + monitoring.listen + "') "
+                                  + problem);
+  if (monitoring.enabled && monitoring.liveness_timeout <= monitoring.interval)
+    return config_error(source, "key 'monitoring.liveness.timeout.ms' ("
+                                  + std::to_string(monitoring.liveness_timeout.count())
+                                  + ") must be greater than 'monitoring.interval.ms' ("
+                                  + std::to_string(monitoring.interval.count())
+                                  + "): liveness is confirmed once per interval");
   if (flow.producer_shards == 0)
     return config_error(source, "key 'flow.producer.shards' must be 1..64, not 0");
   std::string msgs_from, kbytes_from;
@@ -552,6 +674,9 @@ properties kafka_config::consumer_config(const std::string& group) const {
     {"auto.offset.reset", "earliest"},
     {"partition.assignment.strategy", "range,roundrobin"},
   };
+  // The consumer lag metrics come from librdkafka's statistics: on when monitoring is.
+  if (monitoring.enabled)
+    out["statistics.interval.ms"] = std::to_string(monitoring.interval.count());
   merge(out, client);
   merge(out, security);
   merge(out, consumer);

@@ -62,6 +62,24 @@ struct flow_config {
   bool producer_max_in_flight_bytes_explicit = false;
 };
 
+/// The monitoring endpoint (docs/METRICS.md): Prometheus metrics on `/metrics`, liveness on
+/// `/healthz` and readiness on `/readyz`, all on one HTTP listener. Off by default.
+struct monitoring_config {
+  bool enabled = false;
+  /// "host:port" the endpoint listens on; port 0 picks a free one (tests). Loopback by
+  /// default: the endpoint has no authentication.
+  std::string listen = "127.0.0.1:9464";
+  /// How often the collector asks the service for its counters, probes the brokers and
+  /// re-evaluates readiness; also librdkafka's `statistics.interval.ms` for consumers (the
+  /// source of the lag), unless a client section sets that itself.
+  std::chrono::milliseconds interval{5000};
+  /// How long a broker probe waits for a metadata answer before the brokers count as
+  /// unreachable.
+  std::chrono::milliseconds broker_timeout{5000};
+  /// `/healthz` fails once the service has not answered a status request for this long.
+  std::chrono::milliseconds liveness_timeout{30000};
+};
+
 struct kafka_config {
   /// Where the settings came from: a file path, "<environment>" or "<defaults>".
   std::string source = "<defaults>";
@@ -81,6 +99,7 @@ struct kafka_config {
   std::optional<breaker_config> producer_breaker;
   /// How long to wait for the first broker answer before reporting it unreachable.
   std::chrono::milliseconds connect_timeout{10000};
+  monitoring_config monitoring;
 
   /// The embedded default: a 3-broker mock cluster, default properties.
   static kafka_config embedded();
@@ -96,8 +115,9 @@ struct kafka_config {
                                                const std::string& source);
 
   /// Applies KAFKA_ACTORS_* variables from `env` (name=value strings, like `environ`):
-  /// KAFKA_ACTORS_BOOTSTRAP_SERVERS, and KAFKA_ACTORS_{CLIENT,PRODUCER,CONSUMER,SECURITY}_<KEY>
-  /// where <KEY> is the property in upper case with '.' written as '_'.
+  /// KAFKA_ACTORS_BOOTSTRAP_SERVERS, KAFKA_ACTORS_{CLIENT,PRODUCER,CONSUMER,SECURITY}_<KEY>
+  /// where <KEY> is the property in upper case with '.' written as '_', and
+  /// KAFKA_ACTORS_MONITORING_{ENABLED,LISTEN,INTERVAL_MS,BROKER_TIMEOUT_MS,LIVENESS_TIMEOUT_MS}.
   caf::error apply_env(const std::vector<std::string>& env);
 
   /// Same, from the process environment.
@@ -105,7 +125,8 @@ struct kafka_config {
 
   /// Every property checked by librdkafka; errors name the key, its section and the source.
   /// Also the checks across fields: `flow.consumer.pause.grace.ms` < `max.poll.interval.ms`,
-  /// `flow.drain.timeout.ms` < `flow.stop.timeout.ms`, `flow.revoke.drain.ms` <
+  /// `flow.drain.timeout.ms` < `flow.stop.timeout.ms`, a `monitoring.listen` of host:port and
+  /// `monitoring.liveness.timeout.ms` > `monitoring.interval.ms`, `flow.revoke.drain.ms` <
   /// `session.timeout.ms` and < `max.poll.interval.ms`, an explicit producer window that the
   /// shared handle's queue can hold, and no `enable.auto.offset.store=true` (offsets are
   /// stored only after the handler acknowledged them: at-least-once).

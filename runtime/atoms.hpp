@@ -34,6 +34,7 @@ KAFKA_ACTORS_ATOM(get, "get")             // read one entry (by key)
 KAFKA_ACTORS_ATOM(watch, "watch")         // tell this actor of every change
 KAFKA_ACTORS_ATOM(changed, "changed")     // an entry changed (to watchers)
 KAFKA_ACTORS_ATOM(retry, "retry")         // a backoff ended: try the waiting work again
+KAFKA_ACTORS_ATOM(metrics, "metrics")     // where the monitoring endpoint listens
 
 #undef KAFKA_ACTORS_ATOM
 

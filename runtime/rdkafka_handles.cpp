@@ -134,6 +134,35 @@ std::string client_context::tls_failure() const {
   return tls_failure_;
 }
 
+void client_context::note_statistics(const char* json, size_t len) {
+  std::string text{json, len};
+  std::lock_guard<std::mutex> guard{mx_};
+  statistics_.swap(text);
+}
+
+std::string client_context::statistics() const {
+  std::lock_guard<std::mutex> guard{mx_};
+  return statistics_;
+}
+
+namespace {
+
+// Returns 0: librdkafka frees the JSON once the callback returned.
+int stats_cb(rd_kafka_t*, char* json, size_t len, void* opaque) {
+  try {
+    if (auto ctx = static_cast<client_context*>(opaque))
+      ctx->note_statistics(json, len);
+  } catch (...) { // a C callback must not throw into librdkafka
+  }
+  return 0;
+}
+
+} // namespace
+
+void enable_statistics(rd_kafka_conf_t* conf) {
+  rd_kafka_conf_set_stats_cb(conf, &stats_cb);
+}
+
 std::string client_error_text(const client_context* ctx, int err, const std::string& reason) {
   if (err != RD_KAFKA_RESP_ERR__SSL || !ctx)
     return reason;

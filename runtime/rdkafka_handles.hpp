@@ -64,9 +64,18 @@ struct client_context {
   /// after a refusal, else empty: librdkafka's own text is the same for every refusal.
   std::string tls_failure() const;
 
+  /// Keeps the statistics JSON librdkafka just emitted (the stats callback enable_statistics
+  /// installs calls it, on whichever thread serves the handle's queue).
+  void note_statistics(const char* json, size_t len);
+
+  /// The latest statistics JSON, or empty before the first (or without
+  /// `statistics.interval.ms`).
+  std::string statistics() const;
+
 private:
   mutable std::mutex mx_;
   std::string tls_failure_;
+  std::string statistics_;
 };
 
 /// Makes `ctx` the conf opaque librdkafka hands to every callback of the handle.
@@ -80,6 +89,11 @@ template <class T>
 T* context_of(void* opaque) {
   return static_cast<T*>(static_cast<client_context*>(opaque));
 }
+
+/// Installs a stats callback that keeps each statistics JSON in the handle's client_context
+/// (set_client_context first). It only copies the text: parsing is for whoever reads it, off
+/// the thread that polls the handle.
+void enable_statistics(rd_kafka_conf_t* conf);
 
 /// The text of a client-wide error (error callback, error event) as users see it: `reason`,
 /// and for a refused TLS handshake the verify callback's verdict, which tells an unknown CA
