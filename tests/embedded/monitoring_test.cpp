@@ -1,0 +1,234 @@
+// The monitoring endpoint on the embedded mock cluster, scraped over real HTTP: counts and
+// lag after a known workload, readiness while the brokers go away and come back, and an
+// exposition promtool accepts.
+
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+
+#include <boost/json.hpp>
+
+#include "support/gate.hpp"
+#include "support/http.hpp"
+#include "support/service_fixture.hpp"
+
+using namespace kafka_actors;
+using namespace kafka_actors::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+class monitoring_test : public service_fixture {
+protected:
+  std::string base_url;
+
+  // Generous bounds: the machine may be loaded, and ASan slows everything down.
+  static constexpr auto long_wait = std::chrono::milliseconds{120000};
+
+  void start_monitored() {
+    cfg.monitoring.enabled = true;
+    cfg.monitoring.listen = "127.0.0.1:0";
+    cfg.monitoring.interval = 200ms;
+    cfg.monitoring.broker_timeout = 1000ms;
+    // Commits (and so the committed offsets the lag is computed from) come quickly.
+    cfg.consumer["auto.commit.interval.ms"] = "200";
+    start();
+    (*self)->request(service, call_timeout, metrics_atom_v)
+      .receive([&](std::string& url) { base_url = url; },
+               [&](caf::error& err) { FAIL() << describe(err); });
+    ASSERT_EQ(base_url.rfind("http://127.0.0.1:", 0), 0u) << base_url;
+  }
+
+  http_response get(const std::string& path) {
+    return http_get(base_url + path);
+  }
+
+  std::string scrape() {
+    auto r = get("/metrics");
+    EXPECT_EQ(r.status, 200) << r.error;
+    return r.body;
+  }
+
+  // Waits until the scraped value of `name` (summed over `labels`) is `want`.
+  ::testing::AssertionResult await_metric(const std::string& name, const label_map& labels,
+                                          double want) {
+    std::optional<double> got;
+    if (await([&] { return (got = metric(scrape(), name, labels)) == want; }, long_wait))
+      return ::testing::AssertionSuccess();
+    return ::testing::AssertionFailure()
+           << name << " = " << (got ? std::to_string(*got) : std::string{"(absent)"})
+           << ", want " << want << "\n" << scrape();
+  }
+};
+
+} // namespace
+
+TEST_F(monitoring_test, scrape_shows_counts_and_committed_lag_of_a_paused_consumer) {
+  // Little credit, so the stalled consumer runs out of it and pauses.
+  cfg.flow.consumer_max_in_flight = 20;
+  start_monitored();
+  auto done_topic = unique_topic("mon-done");
+  auto backlog_topic = unique_topic("mon-backlog");
+  ASSERT_FALSE(create_topic(topic_config{done_topic, 2, 1, {}}));
+  ASSERT_FALSE(create_topic(topic_config{backlog_topic, 1, 1, {}}));
+  ASSERT_EQ(send(numbered(done_topic, "d", 0, 500)), 0u);
+  ASSERT_EQ(send(numbered(backlog_topic, "b", 0, 200)), 0u);
+
+  collector got;
+  auto fast = subscribe(subscription{{done_topic}, "mon-fast", got.handler()});
+  ASSERT_TRUE(fast);
+  // The slow group handles 30 records, then its handler stalls until the test ends.
+  gate stall;
+  open_on_exit release{stall};
+  std::atomic<int> handled{0};
+  subscription slow{{backlog_topic}, "mon-slow", [&](const record&) -> caf::error {
+                      if (handled.fetch_add(1) >= 30)
+                        stall.pass();
+                      return caf::none;
+                    }};
+  auto slow_id = subscribe(std::move(slow));
+  ASSERT_TRUE(slow_id);
+  ASSERT_TRUE(got.wait_for(500, long_wait)) << got.distinct();
+
+  EXPECT_TRUE(await_metric("kafka_actors_producer_messages_delivered_total", {}, 700));
+  EXPECT_TRUE(await_metric("kafka_actors_producer_messages_failed_total", {}, 0));
+  EXPECT_TRUE(
+    await_metric("kafka_actors_consumer_messages_consumed_total", {{"group", "mon-fast"}}, 500));
+  EXPECT_TRUE(
+    await_metric("kafka_actors_consumer_messages_handled_total", {{"group", "mon-fast"}}, 500));
+  // Everything of the fast group is committed: no lag on either partition.
+  EXPECT_TRUE(await_metric("kafka_actors_consumer_lag_messages",
+                           {{"group", "mon-fast"}, {"topic", done_topic}, {"partition", "0"}},
+                           0));
+  EXPECT_TRUE(await_metric("kafka_actors_consumer_lag_messages",
+                           {{"group", "mon-fast"}, {"topic", done_topic}, {"partition", "1"}},
+                           0));
+  EXPECT_TRUE(await_metric("kafka_actors_consumer_high_watermark_offset",
+                           {{"group", "mon-fast"}, {"topic", done_topic}}, 500));
+
+  // The slow group: paused, its stored offset is where its acknowledged batches end, and
+  // the lag counts everything after that although all 200 records were fetched.
+  EXPECT_TRUE(await_metric("kafka_actors_consumer_paused", {{"group", "mon-slow"}}, 1));
+  int64_t stored = -1;
+  ASSERT_TRUE(await(
+    [&] {
+      auto s = status();
+      auto i = s.consumers.find(*slow_id);
+      if (i == s.consumers.end())
+        return false;
+      auto j = i->second.stored.find(backlog_topic + "[0]");
+      stored = j == i->second.stored.end() ? 0 : j->second;
+      return i->second.paused && stored > 0;
+    },
+    long_wait));
+  EXPECT_LE(stored, 30);
+  EXPECT_TRUE(await_metric("kafka_actors_consumer_committed_offset",
+                           {{"group", "mon-slow"}, {"topic", backlog_topic}},
+                           static_cast<double>(stored)));
+  EXPECT_TRUE(await_metric("kafka_actors_consumer_lag_messages",
+                           {{"group", "mon-slow"}, {"topic", backlog_topic}, {"partition", "0"}},
+                           static_cast<double>(200 - stored)));
+  EXPECT_TRUE(await_metric("kafka_actors_consumer_credit", {{"group", "mon-slow"}}, 0));
+  auto text = scrape();
+  EXPECT_EQ(metric(text, "kafka_actors_consumer_assigned_partitions", {{"group", "mon-fast"}}),
+            2);
+  EXPECT_EQ(metric(text, "kafka_actors_subscriptions_running"), 2);
+  EXPECT_GT(metric(text, "kafka_actors_broker_up").value_or(0), 0);
+  EXPECT_EQ(metric(text, "kafka_actors_ready"), 1);
+
+  // A subscription that stops takes its series with it.
+  ASSERT_TRUE(stop_subscription(*fast));
+  ASSERT_TRUE(await(
+    [&] {
+      return !metric(scrape(), "kafka_actors_consumer_lag_messages", {{"group", "mon-fast"}});
+    },
+    long_wait))
+    << scrape();
+  EXPECT_TRUE(metric(scrape(), "kafka_actors_consumer_lag_messages", {{"group", "mon-slow"}}));
+}
+
+TEST_F(monitoring_test, readyz_fails_naming_the_brokers_while_they_are_down_healthz_stays_up) {
+  start_monitored();
+  auto topic = unique_topic("mon-ready");
+  ASSERT_FALSE(create_topic(topic_config{topic, 1, 1, {}}));
+  collector got;
+  auto id = subscribe(subscription{{topic}, "mon-ready", got.handler()});
+  ASSERT_TRUE(id);
+  http_response r;
+  ASSERT_TRUE(await([&] { return (r = get("/readyz")).status == 200; }, long_wait))
+    << r.status << " " << r.body << r.error;
+  EXPECT_NE(r.body.find("\"status\":\"ready\""), std::string::npos) << r.body;
+  for (int b = 1; b <= cluster->brokers(); ++b)
+    ASSERT_FALSE(cluster->set_broker_down(b));
+  ASSERT_TRUE(await([&] { return (r = get("/readyz")).status == 503; }, long_wait))
+    << r.status << " " << r.body << r.error;
+  auto doc = boost::json::parse(r.body).as_object();
+  EXPECT_EQ(doc["status"].as_string(), "not_ready");
+  bool brokers_failed = false;
+  for (auto& c : doc["checks"].as_array())
+    if (c.as_object().at("name").as_string() == "brokers") {
+      brokers_failed = !c.as_object().at("ok").as_bool();
+      EXPECT_NE(std::string{c.as_object().at("reason").as_string()}.find("broker_unreachable"),
+                std::string::npos)
+        << r.body;
+    }
+  EXPECT_TRUE(brokers_failed) << r.body;
+  // Liveness is not readiness: the service itself still answers.
+  auto live = get("/healthz");
+  EXPECT_EQ(live.status, 200) << live.body;
+  EXPECT_NE(live.body.find("\"status\":\"alive\""), std::string::npos) << live.body;
+  EXPECT_TRUE(await_metric("kafka_actors_brokers_reachable", {}, 0));
+  for (int b = 1; b <= cluster->brokers(); ++b)
+    ASSERT_FALSE(cluster->set_broker_up(b));
+  ASSERT_TRUE(await([&] { return (r = get("/readyz")).status == 200; }, long_wait))
+    << r.status << " " << r.body << r.error;
+  EXPECT_TRUE(await_metric("kafka_actors_brokers_reachable", {}, 1));
+}
+
+TEST_F(monitoring_test, exposition_passes_promtool_check_metrics) {
+  std::string promtool = "/usr/bin/promtool";
+  if (!std::ifstream{promtool})
+    GTEST_SKIP() << "promtool not installed (Debian package prometheus, scripts/install-deps)";
+  start_monitored();
+  auto topic = unique_topic("mon-promtool");
+  ASSERT_FALSE(create_topic(topic_config{topic, 2, 1, {}}));
+  collector got;
+  ASSERT_TRUE(subscribe(subscription{{topic}, "mon-promtool", got.handler()}));
+  ASSERT_EQ(send(numbered(topic, "p", 0, 50)), 0u);
+  ASSERT_TRUE(got.wait_for(50, long_wait));
+  // Wait for a round that has the lag series, so they are checked too.
+  ASSERT_TRUE(await_metric("kafka_actors_consumer_lag_messages", {{"group", "mon-promtool"}}, 0));
+  auto text = scrape();
+  auto path = ::testing::TempDir() + "exposition-" + std::to_string(::getpid()) + ".txt";
+  std::ofstream{path} << text;
+  auto out_path = path + ".out";
+  auto rc = std::system((promtool + " check metrics < " + path + " > " + out_path + " 2>&1").c_str());
+  std::ifstream in{out_path};
+  std::string report{std::istreambuf_iterator<char>{in}, {}};
+  EXPECT_EQ(rc, 0) << report << "\n" << text;
+  EXPECT_EQ(report, "") << text;
+  std::remove(path.c_str());
+  std::remove(out_path.c_str());
+}
+
+TEST_F(monitoring_test, a_taken_port_fails_the_spawn_naming_the_address) {
+  start_monitored();
+  auto port = base_url.substr(base_url.rfind(':') + 1);
+  auto other = cfg;
+  other.monitoring.listen = "127.0.0.1:" + port;
+  auto s = spawn_kafka_service(*sys, other, cluster);
+  ASSERT_FALSE(s);
+  EXPECT_EQ(code_of(s.error()), errc::invalid_config);
+  EXPECT_NE(describe(s.error()).find("127.0.0.1:" + port), std::string::npos)
+    << describe(s.error());
+}
+
+TEST_F(monitoring_test, monitoring_is_off_by_default) {
+  start();
+  caf::error err;
+  (*self)->request(service, call_timeout, metrics_atom_v)
+    .receive([](std::string&) {}, [&](caf::error& e) { err = std::move(e); });
+  EXPECT_EQ(code_of(err), errc::invalid_argument) << describe(err);
+  EXPECT_NE(describe(err).find("monitoring.enabled"), std::string::npos) << describe(err);
+}

@@ -1,0 +1,107 @@
+// The "monitoring" config section: off by default, read from JSON and the environment,
+// errors that name the key.
+
+#include "kafka_actors/config/kafka_config.hpp"
+
+#include <gtest/gtest.h>
+
+#include "kafka_actors/runtime/errors.hpp"
+
+using namespace kafka_actors;
+
+namespace {
+
+std::string error_of(const caf::expected<kafka_config>& cfg) {
+  return cfg ? std::string{} : describe(cfg.error());
+}
+
+} // namespace
+
+TEST(monitoring_config, off_by_default_and_no_statistics_then) {
+  auto cfg = kafka_config::embedded();
+  EXPECT_FALSE(cfg.monitoring.enabled);
+  EXPECT_EQ(cfg.consumer_config("g").count("statistics.interval.ms"), 0u);
+}
+
+TEST(monitoring_config, reads_json_and_turns_on_consumer_statistics) {
+  auto cfg = kafka_config::from_json(R"({"monitoring": {"enabled": true,
+    "listen": "127.0.0.1:0", "interval.ms": 1000, "broker.timeout.ms": 2000,
+    "liveness.timeout.ms": 9000}})", "svc.json");
+  ASSERT_TRUE(cfg) << error_of(cfg);
+  EXPECT_TRUE(cfg->monitoring.enabled);
+  EXPECT_EQ(cfg->monitoring.listen, "127.0.0.1:0");
+  EXPECT_EQ(cfg->monitoring.interval.count(), 1000);
+  EXPECT_EQ(cfg->monitoring.broker_timeout.count(), 2000);
+  EXPECT_EQ(cfg->monitoring.liveness_timeout.count(), 9000);
+  EXPECT_EQ(cfg->consumer_config("g")["statistics.interval.ms"], "1000");
+}
+
+TEST(monitoring_config, a_statistics_interval_the_user_set_wins) {
+  auto cfg = kafka_config::from_json(R"({"monitoring": {"enabled": true},
+    "consumer": {"statistics.interval.ms": 250}})", "svc.json");
+  ASSERT_TRUE(cfg) << error_of(cfg);
+  EXPECT_EQ(cfg->consumer_config("g")["statistics.interval.ms"], "250");
+}
+
+TEST(monitoring_config, errors_name_the_key) {
+  struct bad {
+    const char* json;
+    const char* expected;
+  } cases[] = {
+    {R"({"monitoring": {"enabled": "yes"}})", "monitoring.enabled"},
+    {R"({"monitoring": {"listen": 9464}})", "monitoring.listen"},
+    {R"({"monitoring": {"listen": "9464"}})", "must be host:port"},
+    {R"({"monitoring": {"listen": "127.0.0.1:70000"}})", "port '70000'"},
+    {R"({"monitoring": {"listen": "::1:80"}})", "IPv6 in brackets"},
+    {R"({"monitoring": {"interval.ms": 5}})", "monitoring.interval.ms' must be 100.."},
+    {R"({"monitoring": {"interval.ms": -1}})", "monitoring.interval.ms"},
+    {R"({"monitoring": {"interval": 1000}})", "unknown key 'monitoring.interval'"},
+    {R"({"monitoring": []})", "key 'monitoring' must be an object"},
+    {R"({"monitoring": {"enabled": true, "interval.ms": 5000, "liveness.timeout.ms": 5000}})",
+     "monitoring.liveness.timeout.ms"},
+  };
+  for (auto& c : cases) {
+    auto cfg = kafka_config::from_json(c.json, "svc.json");
+    ASSERT_FALSE(cfg) << c.json;
+    EXPECT_EQ(code_of(cfg.error()), errc::invalid_config);
+    auto text = error_of(cfg);
+    EXPECT_NE(text.find(c.expected), std::string::npos) << c.json << " -> " << text;
+    EXPECT_NE(text.find("svc.json"), std::string::npos) << text;
+  }
+}
+
+TEST(monitoring_config, accepts_bracketed_ipv6_and_any_interface) {
+  for (auto listen : {"[::1]:9464", "0.0.0.0:9464", "localhost:1"}) {
+    auto cfg = kafka_config::embedded();
+    cfg.monitoring.listen = listen;
+    EXPECT_FALSE(cfg.validate()) << listen << ": " << describe(cfg.validate());
+  }
+}
+
+TEST(monitoring_config, reads_the_environment) {
+  auto cfg = kafka_config::embedded();
+  ASSERT_FALSE(cfg.apply_env({"KAFKA_ACTORS_MONITORING_ENABLED=true",
+                              "KAFKA_ACTORS_MONITORING_LISTEN=0.0.0.0:9500",
+                              "KAFKA_ACTORS_MONITORING_INTERVAL_MS=2000",
+                              "KAFKA_ACTORS_MONITORING_BROKER_TIMEOUT_MS=1500",
+                              "KAFKA_ACTORS_MONITORING_LIVENESS_TIMEOUT_MS=60000"}));
+  EXPECT_TRUE(cfg.monitoring.enabled);
+  EXPECT_EQ(cfg.monitoring.listen, "0.0.0.0:9500");
+  EXPECT_EQ(cfg.monitoring.interval.count(), 2000);
+  EXPECT_EQ(cfg.monitoring.broker_timeout.count(), 1500);
+  EXPECT_EQ(cfg.monitoring.liveness_timeout.count(), 60000);
+  auto bad = kafka_config::embedded();
+  auto err = bad.apply_env({"KAFKA_ACTORS_MONITORING_INTERVAL_MS=soon"});
+  ASSERT_TRUE(err);
+  EXPECT_NE(describe(err).find("KAFKA_ACTORS_MONITORING_INTERVAL_MS"), std::string::npos)
+    << describe(err);
+  auto typo = kafka_config::embedded();
+  err = typo.apply_env({"KAFKA_ACTORS_MONITORING_PORT=1"});
+  ASSERT_TRUE(err);
+  EXPECT_NE(describe(err).find("KAFKA_ACTORS_MONITORING_PORT"), std::string::npos)
+    << describe(err);
+  auto bad_listen = kafka_config::embedded();
+  err = bad_listen.apply_env({"KAFKA_ACTORS_MONITORING_LISTEN=nowhere"});
+  ASSERT_TRUE(err);
+  EXPECT_NE(describe(err).find("monitoring.listen"), std::string::npos) << describe(err);
+}
