@@ -218,6 +218,10 @@ struct consumer_state {
       s.dead_lettered = lane->dead_lettered;
       s.dropped = lane->dropped;
       s.deduplicated = lane->deduplicated;
+      {
+        std::lock_guard<std::mutex> guard{lane->duration_mx};
+        s.handler_duration = lane->handler_duration;
+      }
       s.breaker_opened = lane->breaker_opened;
       if (sub.breaker)
         s.breaker = to_string(static_cast<breaker_phase>(lane->breaker.load()));

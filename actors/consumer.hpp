@@ -48,6 +48,8 @@ struct consumer_status {
   /// `statistics.interval.ms` set, as monitoring does), else empty. Parsed off the consumer,
   /// by the metrics collector.
   std::string statistics;
+  /// Handler time per batch (plain on_record/on_batch subscriptions), else empty.
+  latency_histogram handler_duration;
   /// "topic[partition]" of every assigned partition.
   std::vector<std::string> assigned;
   /// Next offset stored for commit, per "topic[partition]".
@@ -109,7 +111,7 @@ typename Inspector::result_type inspect(Inspector& f, consumer_status& x) {
            x.handled, x.retried_in_place, x.forwarded_to_retry, x.dead_lettered, x.dropped,
            x.deduplicated, x.dropped_on_revoke, x.breaker, x.breaker_opened, x.last_error, x.failure,
            x.stop_deadline_passed, x.revoke_drains, x.revoke_drain_timeouts, x.share_pauses,
-           x.group, x.statistics);
+           x.group, x.statistics, x.handler_duration);
 }
 
 using consumer_actor = caf::typed_actor<

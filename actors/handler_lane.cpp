@@ -221,8 +221,14 @@ void process(lane_pointer self) {
     auto& batch = *current.batch;
     if (!cfg.retry && !st.breaker) {
       // Plain mode: the whole batch succeeds or fails.
+      auto began = clock_type::now();
       auto err = run_handler(batch, cfg.on_record, cfg.on_batch, &cfg.counters->cancelled,
                              cfg.dedup.get(), &cfg.counters->deduplicated);
+      {
+        auto took = clock_type::now() - began;
+        std::lock_guard<std::mutex> guard{cfg.counters->duration_mx};
+        cfg.counters->handler_duration.observe(took);
+      }
       auto id = batch.id();
       auto from = current.from;
       auto n = static_cast<int64_t>(batch.size());

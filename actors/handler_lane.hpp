@@ -10,10 +10,12 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <random>
 
 #include "kafka_actors/actors/consumer.hpp"
 #include "kafka_actors/runtime/dedup_window.hpp"
+#include "kafka_actors/runtime/latency_histogram.hpp"
 
 namespace kafka_actors {
 
@@ -31,6 +33,10 @@ struct lane_counters {
   /// Set by the consumer when it closed: the lane stops between records (what it did not
   /// finish is not acknowledged and will be read again).
   std::atomic<bool> cancelled{false};
+  /// How long the handler took per batch (plain on_record/on_batch lanes, no retry policy
+  /// or breaker): observed once per batch, read by the consumer's status.
+  std::mutex duration_mx;
+  latency_histogram handler_duration;
 };
 
 /// What a lane needs of whoever takes its forwards: a producer, or KafkaService itself.

@@ -93,6 +93,10 @@ void producer_metrics(metric_set& m, const producer_status& p) {
           "1 while the producer cannot deliver until something changes (fatal error, failed "
           "login, refused certificate).",
           {}, p.failure.empty() ? 0 : 1);
+  m.histogram("kafka_actors_producer_ack_latency_seconds",
+              "Per acknowledged record: from its send request reaching the producer (waiting "
+              "for the in-flight window included) to the broker's acknowledgement.",
+              {}, p.ack_latency);
   breaker_states(m, "kafka_actors_producer_breaker_state",
                  "The producer's circuit breaker phase (1 for the current one).", {}, p.breaker);
 }
@@ -147,6 +151,11 @@ void consumer_metrics(metric_set& m, uint64_t id, const consumer_status& c) {
           c.paused ? 1 : 0);
   m.gauge("kafka_actors_consumer_assigned_partitions", "Partitions assigned to the consumer.",
           l, num(c.assigned.size()));
+  if (c.handler_duration.count > 0)
+    m.histogram("kafka_actors_consumer_handler_duration_seconds",
+                "Time the handler took per batch (on_record/on_batch subscriptions without "
+                "retry policy or breaker).",
+                l, c.handler_duration);
   breaker_states(m, "kafka_actors_consumer_breaker_state",
                  "The subscription's handler breaker phase (1 for the current one).", l,
                  c.breaker);

@@ -63,6 +63,7 @@ struct request_ctx final : delivery_request {
   bool is_waiting = false;
   bool probe = false;          // took the breaker's half-open probe slot
   bool broker_outcome = false; // a record's outcome said something about the brokers
+  std::chrono::steady_clock::time_point received_at{}; // for the ack latency
 
   // Called once `records` holds the request's records.
   void start(const delivery_owner* o) {
@@ -446,6 +447,27 @@ struct producer_state {
   }
 
   // Applies one delivery report the pump forwarded.
+  // The records of one request acked in one delivery batch share their latency: counted as
+  // one run, so a record costs an increment, not a histogram observation.
+  const request_ctx* run_ctx = nullptr;
+  uint64_t run_length = 0;
+  std::chrono::steady_clock::time_point batch_now{};
+
+  void end_latency_run() {
+    if (run_ctx && run_length > 0)
+      stats.ack_latency.observe(batch_now - run_ctx->received_at, run_length);
+    run_ctx = nullptr;
+    run_length = 0;
+  }
+
+  void note_acked(const request_ctx* ctx) {
+    if (ctx != run_ctx) {
+      end_latency_run();
+      run_ctx = ctx;
+    }
+    ++run_length;
+  }
+
   void on_delivery(const delivery_entry& e) {
     auto slot = e.slot;
     auto ctx = static_cast<request_ctx*>(slot->request);
@@ -475,6 +497,7 @@ struct producer_state {
     } else {
       ++stats.delivered;
       client_failure.clear();
+      note_acked(ctx);
     }
     window.give_back(1, slot->bytes);
     if (breaker) {
@@ -487,8 +510,10 @@ struct producer_state {
         breaker->on_failure(now);
       }
     }
-    if (--ctx->remaining == 0 && ctx->next >= ctx->size)
+    if (--ctx->remaining == 0 && ctx->next >= ctx->size) {
+      end_latency_run(); // finish() recycles the context
       finish(ctx);
+    }
   }
 
   // Failures that say the brokers, not the record, are the trouble.
@@ -609,6 +634,7 @@ caf::typed_response_promise<Report> accept(producer_pointer self, Fill&& fill,
     return rp;
   }
   ctx->promise = rp;
+  ctx->received_at = std::chrono::steady_clock::now();
   ctx->start(st.owner);
   ctx->probe = probe;
   st.admit(ctx, may_wait);
@@ -669,8 +695,10 @@ producer_actor::behavior_type producer_impl(producer_pointer self,
     },
     [=](const delivery_batch& batch) {
       auto& st = self->state;
+      st.batch_now = std::chrono::steady_clock::now();
       for (auto& e : *batch)
         st.on_delivery(e);
+      st.end_latency_run();
       serve(self);
     },
     // The shared queue has room again (from the pump, whoever's records it delivered).

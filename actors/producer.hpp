@@ -25,9 +25,16 @@
 #include "kafka_actors/config/kafka_config.hpp"
 #include "kafka_actors/runtime/atoms.hpp"
 #include "kafka_actors/runtime/client_pool.hpp"
+#include "kafka_actors/runtime/latency_histogram.hpp"
 #include "kafka_actors/runtime/message.hpp"
 
 namespace kafka_actors {
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, latency_histogram& x) {
+  return f(caf::meta::type_name("kafka_actors::latency_histogram"), x.buckets, x.sum_seconds,
+           x.count);
+}
 
 struct producer_status {
   uint64_t delivered = 0;
@@ -45,6 +52,9 @@ struct producer_status {
   /// idempotent producer ("fatal: ..."), a failed login or a refused broker certificate;
   /// empty while healthy (readiness reads it).
   std::string failure;
+  /// Per acknowledged record: from its send request reaching the producer (waiting for the
+  /// in-flight window included) to the broker's acknowledgement.
+  latency_histogram ack_latency;
 };
 
 template <class Inspector>
@@ -52,7 +62,7 @@ typename Inspector::result_type inspect(Inspector& f, producer_status& x) {
   return f(caf::meta::type_name("kafka_actors::producer_status"), x.delivered,
            x.failed, x.in_flight_messages, x.in_flight_bytes, x.waiting_requests,
            x.backpressure_rejections, x.circuit_open_rejections, x.breaker,
-           x.breaker_opened, x.last_error, x.failure);
+           x.breaker_opened, x.last_error, x.failure, x.ack_latency);
 }
 
 using producer_actor = caf::typed_actor<

@@ -142,6 +142,7 @@ producer_actor::behavior_type router_impl(router_pointer self,
                 sum->last_error = x.last_error;
               if (!x.failure.empty())
                 sum->failure = x.failure;
+              sum->ack_latency.merge(x.ack_latency);
               if (--*pending == 0)
                 rp.deliver(std::move(*sum));
             },

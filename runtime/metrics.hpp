@@ -12,17 +12,20 @@
 #include <utility>
 #include <vector>
 
+#include "kafka_actors/runtime/latency_histogram.hpp"
+
 namespace kafka_actors {
 
 using metric_labels = std::vector<std::pair<std::string, std::string>>;
 
-enum class metric_type { counter, gauge };
+enum class metric_type { counter, gauge, histogram };
 
 struct metric_family {
   std::string name;
   std::string help;
   metric_type type = metric_type::gauge;
   std::vector<std::pair<metric_labels, double>> samples;
+  std::vector<std::pair<metric_labels, latency_histogram>> histograms;
 };
 
 /// Totals that only grow, from counts that start over when their source restarts (a
@@ -32,12 +35,21 @@ class counter_totals {
 public:
   double total(const std::string& series, double reported);
 
+  /// The same for a histogram: a count below the last one means its source restarted (all
+  /// buckets at once, so the buckets stay consistent).
+  latency_histogram total(const std::string& series, const latency_histogram& reported);
+
 private:
   struct entry {
     double last = 0;
     double total = 0;
   };
+  struct histogram_entry {
+    latency_histogram last;
+    latency_histogram total;
+  };
   std::map<std::string, entry> entries_;
+  std::map<std::string, histogram_entry> histograms_;
 };
 
 /// One collection round's families, in the order first added.
@@ -52,6 +64,10 @@ public:
 
   void gauge(const std::string& name, const std::string& help, metric_labels labels,
              double value);
+
+  /// A histogram from one its source reports (made monotonic through the totals).
+  void histogram(const std::string& name, const std::string& help, metric_labels labels,
+                 const latency_histogram& reported);
 
   /// Declares a family even without samples, so its HELP and TYPE are always exposed.
   void declare(const std::string& name, const std::string& help, metric_type type);

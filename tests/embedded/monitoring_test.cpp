@@ -93,6 +93,9 @@ TEST_F(monitoring_test, scrape_shows_counts_and_committed_lag_of_a_paused_consum
 
   EXPECT_TRUE(await_metric("kafka_actors_producer_messages_delivered_total", {}, 700));
   EXPECT_TRUE(await_metric("kafka_actors_producer_messages_failed_total", {}, 0));
+  EXPECT_TRUE(await_metric("kafka_actors_producer_ack_latency_seconds_count", {}, 700));
+  EXPECT_TRUE(await_metric("kafka_actors_producer_ack_latency_seconds_bucket", {{"le", "+Inf"}},
+                           700));
   EXPECT_TRUE(
     await_metric("kafka_actors_consumer_messages_consumed_total", {{"group", "mon-fast"}}, 500));
   EXPECT_TRUE(
@@ -131,6 +134,12 @@ TEST_F(monitoring_test, scrape_shows_counts_and_committed_lag_of_a_paused_consum
                            static_cast<double>(200 - stored)));
   EXPECT_TRUE(await_metric("kafka_actors_consumer_credit", {{"group", "mon-slow"}}, 0));
   auto text = scrape();
+  // One observation per handled batch: at least one, at most one per record.
+  auto batches = metric(text, "kafka_actors_consumer_handler_duration_seconds_count",
+                        {{"group", "mon-fast"}});
+  ASSERT_TRUE(batches) << text;
+  EXPECT_GE(*batches, 1);
+  EXPECT_LE(*batches, 500);
   EXPECT_EQ(metric(text, "kafka_actors_consumer_assigned_partitions", {{"group", "mon-fast"}}),
             2);
   EXPECT_EQ(metric(text, "kafka_actors_subscriptions_running"), 2);

@@ -55,3 +55,45 @@ TEST(metric_set, label_values_are_escaped) {
   auto text = m.exposition();
   EXPECT_NE(text.find(R"(ka_lag{topic="a\"b\\c\nd"} 1)"), std::string::npos) << text;
 }
+
+TEST(latency_histogram, counts_runs_into_buckets_by_upper_bound) {
+  using namespace std::chrono_literals;
+  latency_histogram h;
+  EXPECT_TRUE(h.buckets.empty());
+  h.observe(1ms, 3);    // le 0.001 (bounds are inclusive)
+  h.observe(3ms);       // le 0.005
+  h.observe(1min, 2);   // above every bound
+  EXPECT_EQ(h.count, 6u);
+  EXPECT_DOUBLE_EQ(h.sum_seconds, 0.003 + 0.003 + 120);
+  EXPECT_EQ(h.cumulative(0), 0u); // le 0.0005
+  EXPECT_EQ(h.cumulative(1), 3u); // le 0.001
+  EXPECT_EQ(h.cumulative(3), 4u); // le 0.005
+  EXPECT_EQ(h.cumulative(latency_histogram::bounds.size() - 1), 4u); // le 30
+  EXPECT_EQ(h.cumulative(latency_histogram::bounds.size()), 6u);     // +Inf
+  latency_histogram other;
+  other.observe(3ms);
+  h.merge(other);
+  EXPECT_EQ(h.cumulative(3), 5u);
+}
+
+TEST(metric_set, histograms_are_cumulative_and_survive_a_restart_of_their_source) {
+  using namespace std::chrono_literals;
+  counter_totals t;
+  latency_histogram before;
+  before.observe(2ms, 10);
+  {
+    metric_set m{t};
+    m.histogram("ka_latency_seconds", "Latency.", {}, before);
+  }
+  latency_histogram after; // the source restarted: fewer observations than before
+  after.observe(20ms, 4);
+  metric_set m{t};
+  m.histogram("ka_latency_seconds", "Latency.", {}, after);
+  auto text = m.exposition();
+  EXPECT_NE(text.find("# TYPE ka_latency_seconds histogram"), std::string::npos) << text;
+  EXPECT_NE(text.find("ka_latency_seconds_count 14"), std::string::npos) << text;
+  EXPECT_NE(text.find("ka_latency_seconds_bucket{le=\"0.0025\"} 10"), std::string::npos)
+    << text;
+  EXPECT_NE(text.find("ka_latency_seconds_bucket{le=\"0.025\"} 14"), std::string::npos) << text;
+  EXPECT_NE(text.find("ka_latency_seconds_bucket{le=\"+Inf\"} 14"), std::string::npos) << text;
+}
