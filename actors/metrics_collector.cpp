@@ -13,6 +13,7 @@
 #include "kafka_actors/runtime/errors.hpp"
 #include "kafka_actors/runtime/metrics.hpp"
 #include "kafka_actors/runtime/monitoring_endpoint.hpp"
+#include "kafka_actors/runtime/progress_watch.hpp"
 #include "kafka_actors/runtime/readiness.hpp"
 
 namespace kafka_actors {
@@ -33,6 +34,7 @@ struct collector_state {
   monitoring_config cfg;
   counter_totals totals;
   readiness_tracker ready;
+  std::optional<progress_watch> progress;
   health_inputs inputs;
   std::string metrics_text;
   bool collecting = false;
@@ -191,12 +193,22 @@ void collect(collector_pointer self, const service_status& s) {
   m.declare("kafka_actors_broker_up",
             "1 while a consumer's connection to the broker is up (librdkafka state UP).",
             metric_type::gauge);
+  m.declare("kafka_actors_consumer_partition_stalled",
+            "1 while an assigned partition has records waiting and its stored offset has not "
+            "moved for monitoring.stall.timeout.ms.",
+            metric_type::gauge);
   std::set<std::tuple<std::string, std::string, int32_t>> lag_seen;
   std::map<std::string, bool> brokers;
+  std::vector<progress_sample> samples;
   for (auto& [id, c] : s.consumers) {
     consumer_metrics(m, id, c);
     in.consumers.push_back(
       health_inputs::consumer{id, c.group, c.assigned.size(), c.failure, c.breaker, c.stopping});
+    auto& sample = samples.emplace_back();
+    sample.subscription = id;
+    sample.group = c.group;
+    sample.stopping = c.stopping;
+    sample.assigned = c.assigned.size();
     if (c.statistics.empty())
       continue;
     std::string why;
@@ -223,11 +235,44 @@ void collect(collector_pointer self, const service_status& s) {
         m.gauge("kafka_actors_consumer_committed_offset", "", l,
                 static_cast<double>(p.committed_offset));
     }
+    for (auto& p : stats->partitions) {
+      // Progress is what the handler acknowledged (stored), ahead of what was committed.
+      auto position = p.committed_offset;
+      if (auto j = c.stored.find(p.topic + "[" + std::to_string(p.partition) + "]");
+          j != c.stored.end())
+        position = std::max(position, j->second);
+      auto from = position >= 0 ? position : p.lo_offset;
+      int64_t waiting = p.hi_offset >= 0 && from >= 0 ? p.hi_offset - from : 0;
+      sample.partitions.push_back({p.topic, p.partition, waiting, position});
+    }
     for (auto& b : stats->brokers)
       brokers[b.name] = brokers[b.name] || b.state == "UP";
   }
   for (auto& [name, up] : brokers)
     m.gauge("kafka_actors_broker_up", "", {{"broker", name}}, up ? 1 : 0);
+  auto verdict = st.progress->observe(samples, clock_type::now());
+  in.progress_problem = verdict.reason();
+  for (auto& c : samples) {
+    bool stuck = false;
+    for (auto& j : verdict.stuck_joining)
+      stuck = stuck || j.subscription == c.subscription;
+    if (!c.stopping)
+      m.gauge("kafka_actors_consumer_stuck_joining",
+              "1 while a running consumer has had no partition for monitoring.join.timeout.ms.",
+              {{"subscription", std::to_string(c.subscription)}, {"group", c.group}},
+              stuck ? 1 : 0);
+    for (auto& p : c.partitions) {
+      bool stalled = false;
+      for (auto& x : verdict.stalled)
+        stalled = stalled
+                  || (x.subscription == c.subscription && x.topic == p.topic
+                      && x.partition == p.partition);
+      m.gauge("kafka_actors_consumer_partition_stalled", "",
+              {{"group", c.group}, {"topic", p.topic},
+               {"partition", std::to_string(p.partition)}},
+              stalled ? 1 : 0);
+    }
+  }
   m.counter("kafka_actors_service_restarts_total",
             "Consumer restarts after failures, over all subscriptions.", {}, num(s.restarts));
   m.gauge("kafka_actors_subscriptions_running", "Consumers the service runs now.", {},
@@ -302,6 +347,7 @@ collector_impl(collector_pointer self, std::shared_ptr<kafka_config> cfg,
   st.board = std::move(board);
   st.service = std::move(service);
   st.cfg = cfg->monitoring;
+  st.progress.emplace(st.cfg.stall_timeout, st.cfg.join_timeout);
   // A prober of its own: a probe of unreachable brokers waits broker.timeout.ms, and the
   // service's admin actor has topic creations to serve meanwhile.
   auto probe_cfg = *cfg;

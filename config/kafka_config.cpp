@@ -233,6 +233,8 @@ caf::error set_monitoring_key(monitoring_config& m, const std::string& key,
     {"interval.ms", 100, &monitoring_config::interval},
     {"broker.timeout.ms", 100, &monitoring_config::broker_timeout},
     {"liveness.timeout.ms", 1, &monitoring_config::liveness_timeout},
+    {"stall.timeout.ms", 100, &monitoring_config::stall_timeout},
+    {"join.timeout.ms", 100, &monitoring_config::join_timeout},
   };
   for (auto& r : ranges) {
     if (key != r.key)
@@ -255,7 +257,7 @@ caf::error set_monitoring_key(monitoring_config& m, const std::string& key,
   }
   return config_error(source, "unknown " + name
                                 + " (known: enabled, listen, interval.ms, broker.timeout.ms, "
-                                  "liveness.timeout.ms)");
+                                  "liveness.timeout.ms, stall.timeout.ms, join.timeout.ms)");
 }
 
 caf::error read_monitoring(const boost::json::value& v, const std::string& source,
@@ -279,7 +281,8 @@ caf::error read_monitoring(const boost::json::value& v, const std::string& sourc
     } else if (val.is_int64()) {
       text = std::to_string(val.as_int64());
     } else if (key == "interval.ms" || key == "broker.timeout.ms"
-               || key == "liveness.timeout.ms") {
+               || key == "liveness.timeout.ms" || key == "stall.timeout.ms"
+               || key == "join.timeout.ms") {
       return config_error(source, name + " must be a non-negative integer");
     }
     if (auto err = set_monitoring_key(out, key, text, name, source))

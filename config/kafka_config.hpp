@@ -78,6 +78,11 @@ struct monitoring_config {
   std::chrono::milliseconds broker_timeout{5000};
   /// `/healthz` fails once the service has not answered a status request for this long.
   std::chrono::milliseconds liveness_timeout{30000};
+  /// A partition with records waiting whose stored offset has not moved for this long is
+  /// stalled (librdkafka 2.0.2 will not notice: any poll resets max.poll.interval.ms).
+  std::chrono::milliseconds stall_timeout{60000};
+  /// A running consumer without a partition for this long is stuck joining.
+  std::chrono::milliseconds join_timeout{60000};
 };
 
 struct kafka_config {

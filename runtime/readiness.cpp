@@ -56,6 +56,7 @@ readiness_report readiness_tracker::evaluate(const health_inputs& in, clock::tim
     if (c.breaker == "open")
       add(breakers, consumer_name(c) + ": breaker open");
   check("breakers", breakers);
+  check("progress", in.progress_problem);
   out.ready = true;
   for (auto& c : out.checks)
     out.ready = out.ready && c.ok;

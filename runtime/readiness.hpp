@@ -5,8 +5,8 @@
 //
 // Ready means: a broker answered the last probe, the producer is not failed (fatal error,
 // failed login, refused certificate), its breaker is not open, and every running consumer
-// has partitions assigned, no persistent failure and no open breaker, and no subscription
-// was given up. A subscription stopped on purpose is simply not running: not a failure.
+// has partitions assigned, no persistent failure and no open breaker, no partition is
+// stalled and no consumer stuck joining (progress_watch), and no subscription was given up. A subscription stopped on purpose is simply not running: not a failure.
 
 #include <chrono>
 #include <cstdint>
@@ -38,10 +38,12 @@ struct health_inputs {
   std::vector<consumer> consumers;
   /// Subscriptions KafkaService gave up restarting, with why.
   std::map<uint64_t, std::string> given_up;
+  /// Stalled partitions and consumers stuck joining (progress_watch::verdict::reason).
+  std::string progress_problem;
 };
 
 struct health_check {
-  /// "status", "brokers", "producer", "consumers" or "breakers".
+  /// "status", "brokers", "producer", "consumers", "breakers" or "progress".
   std::string name;
   bool ok = true;
   /// Why it fails; empty when ok.

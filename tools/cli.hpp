@@ -42,5 +42,6 @@ inline int report(const char* cmd, const caf::error& err) {
 int quickstart(const std::vector<std::string>& argv);
 int produce(const std::vector<std::string>& argv);
 int consume(const std::vector<std::string>& argv);
+int health(const std::vector<std::string>& argv);
 
 } // namespace kafka_actors::cli

@@ -32,6 +32,7 @@ commands:
   quickstart   create a topic, send 10,000 messages through KafkaService, consume them
   produce      send stdin lines as records (kcat -P habits)
   consume      print records as lines (kcat -C habits)
+  health       what a running service's /readyz (or /healthz) says; exit 0 ready, 1 not
 
 Without -b every command runs on the embedded default: librdkafka's in-process mock
 cluster, which lives as long as the command does.
@@ -56,6 +57,8 @@ int main(int argc, char** argv) {
       return produce(rest);
     if (cmd == "consume")
       return consume(rest);
+    if (cmd == "health")
+      return health(rest);
     std::cerr << "kafka-actors: unknown command '" << cmd
               << "' (try 'kafka-actors --help')\n";
     return 2;

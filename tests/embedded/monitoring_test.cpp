@@ -11,6 +11,7 @@
 
 #include "support/gate.hpp"
 #include "support/http.hpp"
+#include "support/prometheus_server.hpp"
 #include "support/service_fixture.hpp"
 
 using namespace kafka_actors;
@@ -76,12 +77,14 @@ TEST_F(monitoring_test, scrape_shows_counts_and_committed_lag_of_a_paused_consum
   ASSERT_EQ(send(numbered(backlog_topic, "b", 0, 200)), 0u);
 
   collector got;
+  std::atomic<int> handled{0};
+  gate stall;
+  // On the way out: the gate opens, then everything stops, then the locals go.
+  stop_on_exit stopper{*this};
+  open_on_exit release{stall};
   auto fast = subscribe(subscription{{done_topic}, "mon-fast", got.handler()});
   ASSERT_TRUE(fast);
   // The slow group handles 30 records, then its handler stalls until the test ends.
-  gate stall;
-  open_on_exit release{stall};
-  std::atomic<int> handled{0};
   subscription slow{{backlog_topic}, "mon-slow", [&](const record&) -> caf::error {
                       if (handled.fetch_add(1) >= 30)
                         stall.pass();
@@ -162,6 +165,7 @@ TEST_F(monitoring_test, readyz_fails_naming_the_brokers_while_they_are_down_heal
   auto topic = unique_topic("mon-ready");
   ASSERT_FALSE(create_topic(topic_config{topic, 1, 1, {}}));
   collector got;
+  stop_on_exit stopper{*this}; // first to go: the handlers use the locals above
   auto id = subscribe(subscription{{topic}, "mon-ready", got.handler()});
   ASSERT_TRUE(id);
   http_response r;
@@ -213,6 +217,7 @@ TEST_F(monitoring_test, exposition_passes_promtool_check_metrics) {
   auto topic = unique_topic("mon-promtool");
   ASSERT_FALSE(create_topic(topic_config{topic, 2, 1, {}}));
   collector got;
+  stop_on_exit stopper{*this}; // first to go: the handlers use the locals above
   ASSERT_TRUE(subscribe(subscription{{topic}, "mon-promtool", got.handler()}));
   ASSERT_EQ(send(numbered(topic, "p", 0, 50)), 0u);
   ASSERT_TRUE(got.wait_for(50, long_wait));
@@ -229,6 +234,117 @@ TEST_F(monitoring_test, exposition_passes_promtool_check_metrics) {
   EXPECT_EQ(report, "") << text;
   std::remove(path.c_str());
   std::remove(out_path.c_str());
+}
+
+TEST_F(monitoring_test, a_real_prometheus_scrapes_the_lag_of_a_known_backlog) {
+  ASSERT_TRUE(std::ifstream{prometheus_server::binary})
+    << "prometheus not installed (Debian package prometheus, scripts/install-deps)";
+  cfg.flow.consumer_max_in_flight = 20; // the stalled consumer pauses with little taken
+  start_monitored();
+  auto topic = unique_topic("mon-prom");
+  ASSERT_FALSE(create_topic(topic_config{topic, 1, 1, {}}));
+  ASSERT_EQ(send(numbered(topic, "b", 0, 300)), 0u);
+  std::atomic<int> handled{0};
+  gate stall;
+  stop_on_exit stopper{*this}; // after the gate opens, before the locals go
+  open_on_exit release{stall};
+  subscription slow{{topic}, "mon-prom", [&](const record&) -> caf::error {
+                      if (handled.fetch_add(1) >= 40)
+                        stall.pass();
+                      return caf::none;
+                    }};
+  auto id = subscribe(std::move(slow));
+  ASSERT_TRUE(id);
+  // The backlog: what was produced minus what the group committed, once it stays put.
+  int64_t stored = -1;
+  ASSERT_TRUE(await(
+    [&] {
+      auto s = status();
+      auto i = s.consumers.find(*id);
+      if (i == s.consumers.end())
+        return false;
+      auto j = i->second.stored.find(topic + "[0]");
+      stored = j == i->second.stored.end() ? 0 : j->second;
+      return i->second.paused && stored > 0;
+    },
+    long_wait));
+  auto lag = static_cast<double>(300 - stored);
+  label_map labels{{"group", "mon-prom"}, {"topic", topic}, {"partition", "0"}};
+  ASSERT_TRUE(await_metric("kafka_actors_consumer_lag_messages", labels, lag));
+
+  prometheus_server prom{base_url.substr(std::string{"http://"}.size())};
+  ASSERT_EQ(prom.error(), "");
+  auto promql = "kafka_actors_consumer_lag_messages{group=\"mon-prom\",topic=\"" + topic
+                + "\",partition=\"0\"}";
+  std::optional<double> got;
+  EXPECT_TRUE(await([&] { return (got = prom.query(promql)) == lag; }, long_wait))
+    << promql << " = " << (got ? std::to_string(*got) : "(none)") << ", want " << lag << "\n"
+    << prom.last_answer() << "\n" << prom.log_text();
+  // The target is healthy in Prometheus's own eyes, and a sum over the group agrees.
+  EXPECT_EQ(prom.query("up{job=\"kafka-actors\"}"), 1.0) << prom.last_answer();
+  EXPECT_EQ(prom.query("sum by (group) (kafka_actors_consumer_lag_messages{group=\"mon-prom\"})"),
+            lag)
+    << prom.last_answer();
+}
+
+TEST_F(monitoring_test, a_stalled_handler_fails_readiness_and_recovers_when_it_moves_again) {
+  cfg.monitoring.stall_timeout = 1500ms;
+  start_monitored();
+  auto topic = unique_topic("mon-stall");
+  ASSERT_FALSE(create_topic(topic_config{topic, 1, 1, {}}));
+  ASSERT_EQ(send(numbered(topic, "s", 0, 100)), 0u);
+  std::atomic<int> handled{0};
+  gate stall;
+  stop_on_exit stopper{*this}; // after the gate opens, before the locals go
+  open_on_exit release{stall};
+  ASSERT_TRUE(subscribe(subscription{{topic}, "mon-stall", [&](const record&) -> caf::error {
+                                       if (handled.fetch_add(1) >= 10)
+                                         stall.pass(); // blocks until the gate opens
+                                       return caf::none;
+                                     }}));
+  label_map labels{{"group", "mon-stall"}, {"topic", topic}, {"partition", "0"}};
+  ASSERT_TRUE(await_metric("kafka_actors_consumer_partition_stalled", labels, 1));
+  auto r = get("/readyz");
+  EXPECT_EQ(r.status, 503) << r.body;
+  EXPECT_NE(r.body.find("\"name\":\"progress\",\"ok\":false"), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find(topic + "[0] stalled for"), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find("records waiting"), std::string::npos) << r.body;
+  // Liveness is not readiness: the process is fine, one handler is not.
+  EXPECT_EQ(get("/healthz").status, 200);
+  stall.open();
+  ASSERT_TRUE(await_metric("kafka_actors_consumer_partition_stalled", labels, 0));
+  ASSERT_TRUE(await([&] { return (r = get("/readyz")).status == 200; }, long_wait)) << r.body;
+  EXPECT_EQ(handled.load(), 100);
+}
+
+TEST_F(monitoring_test, a_consumer_that_never_gets_a_partition_is_stuck_joining) {
+  cfg.monitoring.join_timeout = 1000ms;
+  start_monitored();
+  auto topic = unique_topic("mon-join");
+  ASSERT_FALSE(create_topic(topic_config{topic, 1, 1, {}}));
+  collector a, b;
+  stop_on_exit stopper{*this}; // first to go: the handlers use the locals above
+  // Two members, one partition: the second never gets one.
+  auto first = subscribe(subscription{{topic}, "mon-join", a.handler()});
+  ASSERT_TRUE(first);
+  ASSERT_TRUE(await([&] { return status().consumers[*first].assigned.size() == 1; }, long_wait));
+  auto second = subscribe(subscription{{topic}, "mon-join", b.handler()});
+  ASSERT_TRUE(second);
+  ASSERT_TRUE(await_metric("kafka_actors_consumer_stuck_joining",
+                           {{"subscription", std::to_string(*second)}}, 1));
+  auto r = get("/readyz");
+  EXPECT_EQ(r.status, 503) << r.body;
+  EXPECT_NE(r.body.find("subscription " + std::to_string(*second)
+                        + " (group 'mon-join'): stuck joining"),
+            std::string::npos)
+    << r.body;
+  // The member that has the partition is not stuck.
+  EXPECT_TRUE(await_metric("kafka_actors_consumer_stuck_joining",
+                           {{"subscription", std::to_string(*first)}}, 0));
+  // It leaves: the second gets the partition and is stuck no more.
+  ASSERT_TRUE(stop_subscription(*first));
+  ASSERT_TRUE(await_metric("kafka_actors_consumer_stuck_joining",
+                           {{"subscription", std::to_string(*second)}}, 0));
 }
 
 TEST_F(monitoring_test, a_taken_port_fails_the_spawn_naming_the_address) {

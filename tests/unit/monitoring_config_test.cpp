@@ -26,13 +26,16 @@ TEST(monitoring_config, off_by_default_and_no_statistics_then) {
 TEST(monitoring_config, reads_json_and_turns_on_consumer_statistics) {
   auto cfg = kafka_config::from_json(R"({"monitoring": {"enabled": true,
     "listen": "127.0.0.1:0", "interval.ms": 1000, "broker.timeout.ms": 2000,
-    "liveness.timeout.ms": 9000}})", "svc.json");
+    "liveness.timeout.ms": 9000, "stall.timeout.ms": 120000, "join.timeout.ms": 45000}})",
+    "svc.json");
   ASSERT_TRUE(cfg) << error_of(cfg);
   EXPECT_TRUE(cfg->monitoring.enabled);
   EXPECT_EQ(cfg->monitoring.listen, "127.0.0.1:0");
   EXPECT_EQ(cfg->monitoring.interval.count(), 1000);
   EXPECT_EQ(cfg->monitoring.broker_timeout.count(), 2000);
   EXPECT_EQ(cfg->monitoring.liveness_timeout.count(), 9000);
+  EXPECT_EQ(cfg->monitoring.stall_timeout.count(), 120000);
+  EXPECT_EQ(cfg->monitoring.join_timeout.count(), 45000);
   EXPECT_EQ(cfg->consumer_config("g")["statistics.interval.ms"], "1000");
 }
 
@@ -57,6 +60,8 @@ TEST(monitoring_config, errors_name_the_key) {
     {R"({"monitoring": {"interval.ms": -1}})", "monitoring.interval.ms"},
     {R"({"monitoring": {"interval": 1000}})", "unknown key 'monitoring.interval'"},
     {R"({"monitoring": []})", "key 'monitoring' must be an object"},
+    {R"({"monitoring": {"stall.timeout.ms": 50}})", "monitoring.stall.timeout.ms' must be 100.."},
+    {R"({"monitoring": {"join.timeout.ms": "1m"}})", "monitoring.join.timeout.ms"},
     {R"({"monitoring": {"enabled": true, "interval.ms": 5000, "liveness.timeout.ms": 5000}})",
      "monitoring.liveness.timeout.ms"},
   };
@@ -84,12 +89,16 @@ TEST(monitoring_config, reads_the_environment) {
                               "KAFKA_ACTORS_MONITORING_LISTEN=0.0.0.0:9500",
                               "KAFKA_ACTORS_MONITORING_INTERVAL_MS=2000",
                               "KAFKA_ACTORS_MONITORING_BROKER_TIMEOUT_MS=1500",
-                              "KAFKA_ACTORS_MONITORING_LIVENESS_TIMEOUT_MS=60000"}));
+                              "KAFKA_ACTORS_MONITORING_LIVENESS_TIMEOUT_MS=60000",
+                              "KAFKA_ACTORS_MONITORING_STALL_TIMEOUT_MS=90000",
+                              "KAFKA_ACTORS_MONITORING_JOIN_TIMEOUT_MS=20000"}));
   EXPECT_TRUE(cfg.monitoring.enabled);
   EXPECT_EQ(cfg.monitoring.listen, "0.0.0.0:9500");
   EXPECT_EQ(cfg.monitoring.interval.count(), 2000);
   EXPECT_EQ(cfg.monitoring.broker_timeout.count(), 1500);
   EXPECT_EQ(cfg.monitoring.liveness_timeout.count(), 60000);
+  EXPECT_EQ(cfg.monitoring.stall_timeout.count(), 90000);
+  EXPECT_EQ(cfg.monitoring.join_timeout.count(), 20000);
   auto bad = kafka_config::embedded();
   auto err = bad.apply_env({"KAFKA_ACTORS_MONITORING_INTERVAL_MS=soon"});
   ASSERT_TRUE(err);

@@ -161,3 +161,20 @@ TEST(liveness, alive_while_the_service_answers_and_stale_readiness_is_not_ready)
   EXPECT_FALSE(stale.ready);
   EXPECT_EQ(check(stale, "status").reason, dead.reason);
 }
+
+TEST(readiness, a_stalled_partition_or_stuck_consumer_fails_the_progress_check) {
+  readiness_tracker r;
+  auto in = healthy();
+  EXPECT_TRUE(check(r.evaluate(in, t0), "progress").ok);
+  in.progress_problem = "subscription 1 (group 'billing'): t[0] stalled for 60000 ms with 7 "
+                        "records waiting";
+  auto rep = r.evaluate(in, t0 + 1s);
+  EXPECT_FALSE(rep.ready);
+  EXPECT_FALSE(check(rep, "progress").ok);
+  EXPECT_EQ(check(rep, "progress").reason, in.progress_problem);
+  EXPECT_TRUE(check(rep, "consumers").ok); // assigned and healthy otherwise
+  EXPECT_NE(rep.to_json().find("\"name\":\"progress\",\"ok\":false"), std::string::npos)
+    << rep.to_json();
+  in.progress_problem.clear();
+  EXPECT_TRUE(r.evaluate(in, t0 + 2s).ready);
+}
