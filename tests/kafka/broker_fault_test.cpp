@@ -21,10 +21,21 @@ protected:
     if (!env || !*env)
       GTEST_SKIP() << "no real broker: run under scripts/kafka run -- ctest";
     state_dir = "/tmp/kafka-actors-fault-" + std::to_string(::getpid());
-    prefix = "KAFKA_ACTORS_PORT_BASE=38192 KAFKA_ACTORS_STATE=" + state_dir + " "
+    // Below the ephemeral range (32768..60999 here), so no client's outgoing connection
+    // holds the port when the broker binds it.
+    prefix = "KAFKA_ACTORS_PORT_BASE=28192 KAFKA_ACTORS_STATE=" + state_dir + " "
              + KAFKA_ACTORS_SCRIPT + " ";
-    auto out = script("start 2>/dev/null");
-    ASSERT_FALSE(out.empty()) << "own broker did not start";
+    auto err_path = state_dir + ".start.err";
+    auto out = script("start 2>'" + err_path + "'");
+    std::string err;
+    if (auto f = std::fopen(err_path.c_str(), "r")) {
+      char buf[256];
+      while (auto n = std::fread(buf, 1, sizeof(buf), f))
+        err.append(buf, n);
+      std::fclose(f);
+    }
+    std::remove(err_path.c_str());
+    ASSERT_FALSE(out.empty()) << "own broker did not start:\n" << err;
     own_bootstrap = out.substr(0, out.find('\n'));
   }
 

@@ -4,7 +4,8 @@
 // and ports), and stops them at the end. ctest runs the suite as one test (security_test),
 // so the brokers start once per run, not once per test.
 //
-// Ports: KAFKA_ACTORS_SECURITY_PORT_BASE (default 38400), +0 scram, +2 ssl, +4 scram-ssl
+// Ports: KAFKA_ACTORS_SECURITY_PORT_BASE (default 28400), +0 scram, +2 ssl, +4 scram-ssl
+// (a retry: +10 per attempt)
 // (each broker also takes the port after its own). State dirs: <prefix>-<flavour>, the prefix
 // KAFKA_ACTORS_SECURITY_STATE (default /tmp/kafka-actors-security); fixed like the ports, so
 // a run killed on timeout leaves brokers the next run stops first. Runs only where the
@@ -111,15 +112,19 @@ class security_test : public service_fixture {
 protected:
   static inline bool enabled = false;
   static inline std::map<std::string, broker> brokers;
+  /// Every state dir a start used (retries have their own), to stop and remove at the end.
+  static inline std::vector<std::string> state_dirs;
 
   static std::string script_env(const broker& b, int port_base) {
     return "KAFKA_ACTORS_STATE='" + b.state + "' KAFKA_ACTORS_PORT_BASE="
            + std::to_string(port_base) + " " + KAFKA_ACTORS_SCRIPT;
   }
 
-  static int port_base_of(size_t i) {
+  // Below the ephemeral range (32768..60999 here): a client's outgoing connection never
+  // holds a port a broker is about to bind. A retry (attempt > 0) gets ports of its own.
+  static int port_base_of(size_t i, int attempt = 0) {
     auto env = std::getenv("KAFKA_ACTORS_SECURITY_PORT_BASE");
-    return (env && *env ? std::atoi(env) : 38400) + 2 * static_cast<int>(i);
+    return (env && *env ? std::atoi(env) : 28400) + 2 * static_cast<int>(i) + 10 * attempt;
   }
 
   static void SetUpTestSuite() {
@@ -131,12 +136,13 @@ protected:
     auto prefix = prefix_env && *prefix_env ? std::string{prefix_env}
                                             : std::string{"/tmp/kafka-actors-security"};
     // A loaded machine (two cores, three JVMs starting) needs more than the default 60 s.
-    auto start_cmd = [](size_t i) {
+    auto start_cmd = [](size_t i, int attempt) {
       auto& b = brokers[flavours[i]];
-      return "(" + script_env(b, port_base_of(i)) + " stop >/dev/null 2>&1; mkdir -p '"
-             + b.state + "' && KAFKA_ACTORS_START_TIMEOUT=120 " + script_env(b, port_base_of(i))
-             + " start --security " + flavours[i] + " >'" + b.state + "/start.out' 2>'"
-             + b.state + "/start.err')";
+      auto port = port_base_of(i, attempt);
+      state_dirs.push_back(b.state);
+      return "(" + script_env(b, port) + " stop >/dev/null 2>&1; mkdir -p '" + b.state
+             + "' && KAFKA_ACTORS_START_TIMEOUT=120 " + script_env(b, port) + " start --security "
+             + flavours[i] + " >'" + b.state + "/start.out' 2>'" + b.state + "/start.err')";
     };
     auto collect = [](size_t i) {
       auto& b = brokers[flavours[i]];
@@ -151,21 +157,27 @@ protected:
       auto& b = brokers[flavours[i]];
       b.state = prefix + "-" + flavours[i];
       b.port = std::to_string(port_base_of(i));
-      cmd += start_cmd(i) + " & ";
+      cmd += start_cmd(i, 0) + " & ";
     }
     auto t0 = std::chrono::steady_clock::now();
     shell(cmd + "wait");
-    // Three JVMs at once on a loaded machine can still miss the deadline, and CI once saw a
-    // broker JVM exit at start without a word (twice in a row, its flavour only, not seen
-    // again by hand): those get two more starts (together again, within ctest's timeout).
+    // Three JVMs at once on a loaded machine can still miss the deadline, and CI saw the
+    // scram-ssl broker JVM exit at start with status 1 and an empty log, twice in a row, three
+    // times in all (never by hand): those get two more starts, each in a fresh state dir on
+    // ports of its own, so nothing of the failed start is reused (the first one's log stays
+    // for a look).
     std::vector<bool> up(std::size(flavours));
     for (size_t i = 0; i < std::size(flavours); ++i)
       up[i] = collect(i);
-    for (int attempt = 0; attempt < 2; ++attempt) {
+    for (int attempt = 1; attempt <= 2; ++attempt) {
       std::string again;
       for (size_t i = 0; i < std::size(flavours); ++i)
-        if (!up[i])
-          again += start_cmd(i) + " & ";
+        if (!up[i]) {
+          auto& b = brokers[flavours[i]];
+          b.state = prefix + "-" + flavours[i] + "-retry" + std::to_string(attempt);
+          b.port = std::to_string(port_base_of(i, attempt));
+          again += start_cmd(i, attempt) + " & ";
+        }
       if (again.empty())
         break;
       shell(again + "wait");
@@ -188,11 +200,9 @@ protected:
     await_reaper(); // the last handles log no more
     set_librdkafka_log_sink({});
     std::string cmd;
-    for (size_t i = 0; i < std::size(flavours); ++i) {
-      auto& b = brokers[flavours[i]];
-      cmd += "(" + script_env(b, port_base_of(i)) + " stop >/dev/null 2>&1; rm -rf '" + b.state
-             + "') & ";
-    }
+    for (auto& dir : state_dirs)
+      cmd += "(KAFKA_ACTORS_STATE='" + dir + "' " + KAFKA_ACTORS_SCRIPT
+             + " stop >/dev/null 2>&1; rm -rf '" + dir + "') & ";
     shell(cmd + "wait");
   }
 

@@ -8,7 +8,7 @@
 # partition leader SIGKILLed under load (--full: restarted, then another one): the checker
 # should report loss (likely, not certain: the figures say whether it happened).
 #
-#   broker_kill.sh --bin DIR --kafka scripts/kafka [--port-base 37600] [--short|--full]
+#   broker_kill.sh --bin DIR --kafka scripts/kafka [--port-base 27600] [--short|--full]
 #                  [--figures FILE] [--work DIR]
 #
 # Runs when $KAFKA_ACTORS_BOOTSTRAP is set (a Kafka-enabled test run) or REL_OWN_CLUSTER=1;
@@ -19,7 +19,7 @@ REL_SCENARIO=broker_kill
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 rel_parse "$@"
 KAFKA=""
-PORT_BASE=37600
+PORT_BASE=27600
 set -- "${REL_ARGS[@]+"${REL_ARGS[@]}"}"
 while (($#)); do
   case $1 in
