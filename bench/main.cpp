@@ -18,7 +18,9 @@
 #include <unistd.h>
 
 #include "lanes.hpp"
+#include "latency.hpp"
 #include "paths.hpp"
+#include "scaling.hpp"
 #include "kafka_actors/runtime/errors.hpp"
 #include "kafka_actors/system_config.hpp"
 
@@ -46,6 +48,17 @@ const char* usage = R"(usage: kafka_bench [options]
                  cost on a fast handler (see bench/lanes.cpp)
   --only WHAT    'produce' or 'consume' paths only (the raw produce always runs: it is
                  the produce baseline and fills the topic the consume paths read)
+  --latency      end-to-end latency (produce call -> handler) at a fixed rate, raw
+                 librdkafka vs KafkaService (see bench/latency.cpp), with
+    --rate N         records per second, paced in 1 ms slots (default 50000)
+    --seconds S      per path (default 20)
+    --partitions P   same as -p (default 3)
+    --actor-first    run the actor path first (default: raw first)
+  --scaling      consume throughput over partitions 1/3/12 and 1/2/3 members of one group,
+                 each member a KafkaService subscription (see bench/scaling.cpp), with
+    --records N      records per topic (default 1000000)
+  --out DIR      --latency / --scaling: write latency.csv, latency-cdf-*.dat and
+                 scaling.csv there (plot them with scripts/bench-plots DIR)
 )";
 
 // Client settings shared by raw and actor paths, stated so a reader knows what was measured.
@@ -109,6 +122,13 @@ struct options {
   bool consume = true;
   bool quick = false;
   bool lanes = false;
+  bool latency = false;
+  bool scaling = false;
+  int64_t rate = 50000;
+  int seconds = 20;
+  bool actor_first = false;
+  int64_t records = 1000000;
+  std::string out_dir;
   ka::properties overrides;
 };
 
@@ -145,6 +165,20 @@ bool parse(int argc, char** argv, options& o) {
       o.quick = true;
     } else if (a == "--lanes") {
       o.lanes = true;
+    } else if (a == "--latency") {
+      o.latency = true;
+    } else if (a == "--scaling") {
+      o.scaling = true;
+    } else if (a == "--rate") {
+      o.rate = std::stoll(value());
+    } else if (a == "--actor-first") {
+      o.actor_first = true;
+    } else if (a == "--seconds") {
+      o.seconds = std::stoi(value());
+    } else if (a == "--records") {
+      o.records = std::stoll(value());
+    } else if (a == "--out") {
+      o.out_dir = value();
     } else if (a == "-b") {
       o.bootstrap = value();
     } else if (a == "-n") {
@@ -153,7 +187,7 @@ bool parse(int argc, char** argv, options& o) {
       o.n_large = std::stoll(value());
     } else if (a == "-r") {
       o.reps = std::stoi(value());
-    } else if (a == "-p") {
+    } else if (a == "-p" || a == "--partitions") {
       o.partitions = std::stoi(value());
     } else if (a == "-B") {
       o.batches = std::stoul(value());
@@ -183,7 +217,7 @@ bool parse(int argc, char** argv, options& o) {
     throw std::invalid_argument("no broker: pass -b or set KAFKA_ACTORS_BOOTSTRAP "
                                 "(scripts/kafka run -- build/bench/kafka_bench)");
   if (o.n_small < 1 || o.n_large < 1 || o.reps < 1 || o.partitions < 1 || o.window < 1
-      || o.batches < 1)
+      || o.batches < 1 || o.rate < 1 || o.seconds < 1 || o.records < 1)
     throw std::invalid_argument("counts must be at least 1");
   return true;
 }
@@ -441,6 +475,16 @@ int main(int argc, char** argv) {
     }
     if (o.lanes)
       return run_lanes_bench(sys, cfg, o.reps, o.quick);
+    if (o.latency || o.scaling) {
+      if (o.latency)
+        rc |= run_latency_bench(sys, cfg, latency_options{o.rate, o.seconds, o.partitions,
+                                                          o.actor_first, o.out_dir});
+      if (o.latency && o.scaling)
+        std::printf("\n");
+      if (o.scaling)
+        rc |= run_scaling_bench(sys, cfg, o.records, o.out_dir);
+      return rc;
+    }
     for (auto& s : sizes)
       run_size(sys, cfg, o, s);
     // Every actor handle is gone here (each path stops its actors and drops its handles).

@@ -33,6 +33,32 @@ namespace ka = kafka_actors;
 using clock_type = std::chrono::steady_clock;
 using namespace std::chrono_literals;
 
+rk_ptr new_client(rd_kafka_type_t type, ka::properties props, const ka::kafka_config& cfg,
+                  std::string* error, const std::function<void(rd_kafka_conf_t*)>& extra) {
+  props["bootstrap.servers"] = cfg.bootstrap_servers;
+  auto conf = rd_kafka_conf_new();
+  char errstr[512];
+  for (auto& [k, v] : props)
+    if (rd_kafka_conf_set(conf, k.c_str(), v.c_str(), errstr, sizeof(errstr))
+        != RD_KAFKA_CONF_OK) {
+      *error = "property '" + k + "': " + errstr;
+      rd_kafka_conf_destroy(conf);
+      return nullptr;
+    }
+  if (extra)
+    extra(conf);
+  auto rk = rd_kafka_new(type, conf, errstr, sizeof(errstr));
+  if (!rk) {
+    *error = std::string{"rd_kafka_new: "} + errstr;
+    rd_kafka_conf_destroy(conf);
+  }
+  return rk_ptr{rk};
+}
+
+std::string err_text(rd_kafka_resp_err_t err) {
+  return std::string{rd_kafka_err2name(err)} + ": " + rd_kafka_err2str(err);
+}
+
 namespace {
 
 constexpr auto reply_timeout = 120s;
@@ -69,40 +95,6 @@ void fill_cpu(run_result& r, const cpu_sample& a, const cpu_sample& b) {
 }
 
 // -- raw librdkafka plumbing ---------------------------------------------------------------
-
-struct rk_deleter {
-  void operator()(rd_kafka_t* p) const {
-    rd_kafka_destroy(p);
-  }
-};
-using rk_ptr = std::unique_ptr<rd_kafka_t, rk_deleter>;
-
-rk_ptr new_client(rd_kafka_type_t type, ka::properties props, const ka::kafka_config& cfg,
-                  std::string* error,
-                  const std::function<void(rd_kafka_conf_t*)>& extra = {}) {
-  props["bootstrap.servers"] = cfg.bootstrap_servers;
-  auto conf = rd_kafka_conf_new();
-  char errstr[512];
-  for (auto& [k, v] : props)
-    if (rd_kafka_conf_set(conf, k.c_str(), v.c_str(), errstr, sizeof(errstr))
-        != RD_KAFKA_CONF_OK) {
-      *error = "property '" + k + "': " + errstr;
-      rd_kafka_conf_destroy(conf);
-      return nullptr;
-    }
-  if (extra)
-    extra(conf);
-  auto rk = rd_kafka_new(type, conf, errstr, sizeof(errstr));
-  if (!rk) {
-    *error = std::string{"rd_kafka_new: "} + errstr;
-    rd_kafka_conf_destroy(conf);
-  }
-  return rk_ptr{rk};
-}
-
-std::string err_text(rd_kafka_resp_err_t err) {
-  return std::string{rd_kafka_err2name(err)} + ": " + rd_kafka_err2str(err);
-}
 
 // Runs one admin request on `q` and returns its result event (or nullptr + error).
 rd_kafka_event_t* await_admin(rd_kafka_queue_t* q, std::string* error) {

@@ -6,11 +6,14 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include <caf/actor_system.hpp>
+#include <librdkafka/rdkafka.h>
 
 #include "kafka_actors/config/kafka_config.hpp"
 #include "kafka_actors/runtime/lane_router.hpp"
@@ -75,6 +78,20 @@ run_result consume_actor_lanes(caf::actor_system& sys, const run_spec& spec,
                                const std::string& group,
                                const std::optional<kafka_actors::lane_options>& lanes,
                                std::chrono::microseconds handler_cost);
+
+struct rk_deleter {
+  void operator()(rd_kafka_t* p) const {
+    rd_kafka_destroy(p);
+  }
+};
+using rk_ptr = std::unique_ptr<rd_kafka_t, rk_deleter>;
+
+/// A raw client with the kafka_config's bootstrap and `props`; `extra` may set more on the
+/// conf (callbacks). Null with `error` set when librdkafka refuses a property.
+rk_ptr new_client(rd_kafka_type_t type, kafka_actors::properties props,
+                  const kafka_actors::kafka_config& cfg, std::string* error,
+                  const std::function<void(rd_kafka_conf_t*)>& extra = {});
+std::string err_text(rd_kafka_resp_err_t err);
 
 /// Median of `v`, 0 when empty.
 double median(std::vector<double> v);
