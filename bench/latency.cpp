@@ -76,28 +76,6 @@ void stamp(char* payload, uint64_t seq) {
   std::memcpy(payload + 8, &seq, sizeof(seq));
 }
 
-// CPU of this process and of the machine over the paced sending, to tell a slow path from a
-// busy machine.
-struct cpu_sample {
-  double process = 0;
-  double busy = 0;
-  double total = 0;
-
-  static cpu_sample now() {
-    cpu_sample s;
-    timespec ts{};
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    s.process = static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
-    std::ifstream in{"/proc/stat"};
-    std::string cpu;
-    double user = 0, nice = 0, sys = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0;
-    in >> cpu >> user >> nice >> sys >> idle >> iowait >> irq >> softirq >> steal;
-    s.busy = user + nice + sys + irq + softirq + steal;
-    s.total = s.busy + idle + iowait;
-    return s;
-  }
-};
-
 // What the handler of one path saw. on_payload runs on one thread at a time (the
 // subscription's handler lane, or the raw consumer thread), so the latencies go into a
 // preallocated vector without a lock; the caller reads them once wait() saw all of them, or

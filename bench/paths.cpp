@@ -59,6 +59,20 @@ std::string err_text(rd_kafka_resp_err_t err) {
   return std::string{rd_kafka_err2name(err)} + ": " + rd_kafka_err2str(err);
 }
 
+cpu_sample cpu_sample::now() {
+  cpu_sample s;
+  timespec ts{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  s.process = static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+  std::ifstream in{"/proc/stat"};
+  std::string cpu;
+  double user = 0, nice = 0, sys = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0;
+  in >> cpu >> user >> nice >> sys >> idle >> iowait >> irq >> softirq >> steal;
+  s.busy = user + nice + sys + irq + softirq + steal;
+  s.total = s.busy + idle + iowait;
+  return s;
+}
+
 namespace {
 
 constexpr auto reply_timeout = 120s;
@@ -69,26 +83,6 @@ double seconds_between(clock_type::time_point a, clock_type::time_point b) {
 }
 
 // CPU used by this process and by the whole machine, to tell "slower" from "busier".
-struct cpu_sample {
-  double process = 0;  // seconds
-  double busy = 0;     // machine, jiffies
-  double total = 0;    // machine, jiffies
-
-  static cpu_sample now() {
-    cpu_sample s;
-    timespec ts{};
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    s.process = static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
-    std::ifstream in{"/proc/stat"};
-    std::string cpu;
-    double user = 0, nice = 0, sys = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0;
-    in >> cpu >> user >> nice >> sys >> idle >> iowait >> irq >> softirq >> steal;
-    s.busy = user + nice + sys + irq + softirq + steal;
-    s.total = s.busy + idle + iowait;
-    return s;
-  }
-};
-
 void fill_cpu(run_result& r, const cpu_sample& a, const cpu_sample& b) {
   r.client_cpu = b.process - a.process;
   r.machine_busy = b.total > a.total ? (b.busy - a.busy) / (b.total - a.total) : 0;

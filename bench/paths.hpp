@@ -93,6 +93,16 @@ rk_ptr new_client(rd_kafka_type_t type, kafka_actors::properties props,
                   const std::function<void(rd_kafka_conf_t*)>& extra = {});
 std::string err_text(rd_kafka_resp_err_t err);
 
+/// CPU of this process and of the whole machine at one moment (/proc/stat), to tell a slow
+/// path from a busy machine.
+struct cpu_sample {
+  double process = 0; // seconds
+  double busy = 0;    // machine, jiffies
+  double total = 0;   // machine, jiffies
+
+  static cpu_sample now();
+};
+
 /// Median of `v`, 0 when empty.
 double median(std::vector<double> v);
 

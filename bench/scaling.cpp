@@ -47,27 +47,14 @@ const int member_counts[] = {1, 2, 3};
 // to it. Empty on an error.
 std::vector<int64_t> partition_ends(const ka::kafka_config& cfg, const std::string& topic,
                                     int partitions, std::string* error) {
-  auto props = cfg.admin_config();
-  props["bootstrap.servers"] = cfg.bootstrap_servers;
-  auto conf = rd_kafka_conf_new();
-  char errstr[512];
-  for (auto& [k, v] : props)
-    if (rd_kafka_conf_set(conf, k.c_str(), v.c_str(), errstr, sizeof(errstr))
-        != RD_KAFKA_CONF_OK) {
-      *error = "property '" + k + "': " + errstr;
-      rd_kafka_conf_destroy(conf);
-      return {};
-    }
-  auto rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr));
-  if (!rk) {
-    *error = std::string{"rd_kafka_new: "} + errstr;
-    rd_kafka_conf_destroy(conf);
+  auto rk = new_client(RD_KAFKA_PRODUCER, cfg.admin_config(), cfg, error);
+  if (!rk)
     return {};
-  }
   std::vector<int64_t> ends;
   for (int32_t p = 0; p < partitions; ++p) {
     int64_t lo = 0, hi = 0;
-    if (auto err = rd_kafka_query_watermark_offsets(rk, topic.c_str(), p, &lo, &hi, 10000)) {
+    if (auto err = rd_kafka_query_watermark_offsets(rk.get(), topic.c_str(), p, &lo, &hi,
+                                                    10000)) {
       *error = "watermarks of " + topic + "[" + std::to_string(p) + "]: "
                + rd_kafka_err2str(err);
       ends.clear();
@@ -75,7 +62,6 @@ std::vector<int64_t> partition_ends(const ka::kafka_config& cfg, const std::stri
     }
     ends.push_back(hi);
   }
-  rd_kafka_destroy(rk);
   return ends;
 }
 
