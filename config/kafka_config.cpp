@@ -2,12 +2,16 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 
 #include <boost/json.hpp>
 #include <librdkafka/rdkafka.h>
+
+#include <unistd.h>
 
 #include "kafka_actors/runtime/errors.hpp"
 #include "kafka_actors/runtime/rdkafka_handles.hpp"
@@ -336,6 +340,20 @@ std::string key_problem(const std::string& section, const std::string& key,
     return name + "the group is chosen per subscription, not in the config";
   if (section == "security" && !is_security_key(key))
     return name + "not a security property (security.protocol, ssl.*, sasl.*)";
+  // librdkafka reads these files only when the first client starts, and then says only that
+  // the SSL context failed: name the key and the file now.
+  bool file_key = (key.size() > 9 && key.compare(key.size() - 9, 9, ".location") == 0)
+                  || key == "sasl.kerberos.keytab";
+  if (file_key && !(key == "ssl.ca.location" && value == "probe")) {
+    std::error_code ec;
+    auto status = std::filesystem::status(value, ec);
+    if (ec || !std::filesystem::exists(status))
+      return name + "file '" + printable(value) + "' does not exist";
+    if (std::filesystem::is_directory(status) && key != "ssl.ca.location")
+      return name + "'" + printable(value) + "' is a directory, not a file";
+    if (::access(value.c_str(), R_OK) != 0)
+      return name + "cannot read '" + printable(value) + "': " + std::strerror(errno);
+  }
   if ((section == "consumer" || section == "client") && key == "enable.auto.offset.store"
       && is_true(value))
     return name + "kafka-actors stores offsets only after the handler acknowledged them; "
@@ -375,6 +393,66 @@ constexpr uint64_t default_max_poll_interval_ms = 300'000;
 constexpr uint64_t default_session_timeout_ms = 45'000; // librdkafka 2.0.2
 
 } // namespace
+
+std::string bootstrap_servers_problem(const std::string& servers) {
+  if (is_blank(servers))
+    return "the broker list is empty";
+  size_t start = 0;
+  while (true) {
+    auto comma = servers.find(',', start);
+    auto entry = servers.substr(start, comma == std::string::npos ? std::string::npos
+                                                                  : comma - start);
+    auto b = entry.find_first_not_of(" \t");
+    auto e = entry.find_last_not_of(" \t");
+    entry = b == std::string::npos ? std::string{} : entry.substr(b, e - b + 1);
+    if (entry.empty())
+      return "'" + printable(servers) + "' has an empty entry (host:port entries are separated "
+             "by single commas)";
+    auto hostport = entry;
+    if (auto scheme = hostport.find("://"); scheme != std::string::npos)
+      hostport = hostport.substr(scheme + 3);
+    std::string host, port;
+    if (!hostport.empty() && hostport.front() == '[') {
+      auto close = hostport.find(']');
+      if (close == std::string::npos)
+        return "'" + printable(entry) + "' opens '[' without closing it (an IPv6 address is "
+               "written [::1]:9092)";
+      host = hostport.substr(1, close - 1);
+      auto rest = hostport.substr(close + 1);
+      if (!rest.empty() && rest.front() != ':')
+        return "'" + printable(entry) + "' must be [ipv6]:port";
+      if (!rest.empty())
+        port = rest.substr(1);
+      if (!rest.empty() && port.empty())
+        return "'" + printable(entry) + "' ends with ':' but names no port";
+    } else {
+      auto colon = hostport.rfind(':');
+      if (colon != std::string::npos && hostport.find(':') != colon)
+        return "'" + printable(entry) + "' has several ':'; write an IPv6 address in brackets: "
+               "[::1]:9092";
+      host = hostport.substr(0, colon);
+      if (colon != std::string::npos) {
+        port = hostport.substr(colon + 1);
+        if (port.empty())
+          return "'" + printable(entry) + "' ends with ':' but names no port";
+      }
+    }
+    if (host.empty())
+      return "'" + printable(entry) + "' names no host";
+    if (host.find_first_of(" \t/\\@") != std::string::npos)
+      return "host '" + printable(host) + "' of '" + printable(entry) + "' is not a host name "
+             "or address";
+    if (!port.empty()) {
+      if (port.find_first_not_of("0123456789") != std::string::npos || port.size() > 5
+          || std::stoul(port) < 1 || std::stoul(port) > 65535)
+        return "port '" + printable(port) + "' of '" + printable(entry) + "' must be 1..65535";
+    }
+    if (comma == std::string::npos)
+      break;
+    start = comma + 1;
+  }
+  return {};
+}
 
 kafka_config kafka_config::embedded() {
   return kafka_config{};
@@ -423,6 +501,8 @@ caf::expected<kafka_config> kafka_config::from_json(const std::string& text,
       if (is_blank(cfg.bootstrap_servers))
         return config_error(source, "key 'bootstrap.servers' is empty (leave the key out to "
                                     "use the embedded cluster)");
+      if (auto problem = bootstrap_servers_problem(cfg.bootstrap_servers); !problem.empty())
+        return config_error(source, "key 'bootstrap.servers': " + problem);
     } else if (key == "embedded.brokers") {
       auto n = read_count(v, key, source);
       if (!n)
@@ -519,6 +599,8 @@ caf::error kafka_config::apply_env(const std::vector<std::string>& env) {
         return config_error("<environment>",
                             "variable " + variable
                               + " is set but empty (unset it to use the embedded cluster)");
+      if (auto problem = bootstrap_servers_problem(value); !problem.empty())
+        return config_error("<environment>", "variable " + variable + ": " + problem);
       bootstrap_servers = value;
     } else if (name.rfind("MONITORING_", 0) == 0) {
       auto key = to_key(name.substr(std::string{"MONITORING_"}.size()));
@@ -570,6 +652,22 @@ caf::error kafka_config::validate() const {
     if (auto err = check_properties(*props, name, source))
       return err;
   // Across fields.
+  // librdkafka refuses this pair only when the producer starts, in words that name neither
+  // the file nor the key.
+  auto effective = producer_config();
+  if (is_true(effective["enable.idempotence"])) {
+    auto acks = effective["acks"];
+    if (acks != "all" && acks != "-1") {
+      auto from = producer.count("acks") ? "producer" : "client";
+      auto idem_from = producer.count("enable.idempotence")   ? "'producer.enable.idempotence'"
+                       : client.count("enable.idempotence") ? "'client.enable.idempotence'"
+                                                             : "enable.idempotence (true by default)";
+      return config_error(source, "key '" + std::string{from} + ".acks' ('" + printable(acks)
+                                    + "') conflicts with " + idem_from
+                                    + ": the idempotent producer needs acks=all; set acks to "
+                                      "'all', or enable.idempotence to false");
+    }
+  }
   std::string poll_from;
   auto max_poll = effective_number(consumer, "consumer", client, "max.poll.interval.ms",
                                    default_max_poll_interval_ms, poll_from);

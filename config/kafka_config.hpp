@@ -157,5 +157,9 @@ struct kafka_config {
   properties admin_config() const;
 };
 
+/// What is wrong with a broker list ("host:port,host2:port"; a port may be left out, an IPv6
+/// host is bracketed, a "proto://" prefix is allowed): empty when it is fine, else one line
+/// naming the broken entry, for example "port '99999' of '127.0.0.1:99999' must be 1..65535".
+std::string bootstrap_servers_problem(const std::string& servers);
 
 } // namespace kafka_actors

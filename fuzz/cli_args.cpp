@@ -10,16 +10,11 @@ using namespace kafka_actors::cli;
 
 namespace {
 
-struct command {
-  std::vector<std::string> flags;
-  std::vector<std::string> valued;
-};
-
-const command commands[] = {
-  {{"--help", "-h", "-d", "--debug"}, {"-b", "-t", "-K", "-H", "-p", "--config"}},
-  {{"--help", "-h", "-e", "-d", "--debug"},
-   {"-b", "-t", "-G", "-K", "-c", "--timeout", "--config"}},
-  {{"--help", "-h"}, {"-b", "-t", "-n", "-p", "-G", "--config"}},
+const arg_spec commands[] = {
+  {{"-h", "-d"}, {"-b", "-t", "-K", "-p", "--config"}, {"-H"}, {}},
+  {{"-h", "-e", "-d"}, {"-b", "-G", "-K", "-c", "--timeout", "--config"}, {"-t"}, {}},
+  {{"-h"}, {"-b", "-t", "-n", "-p", "-G", "--config"}, {}, {}},
+  {{"-h", "--json"}, {"-b", "--config"}, {}, {"TOPIC"}},
 };
 
 void check_number(const args& a, const std::string& opt, long long min, long long max) {
@@ -45,7 +40,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   for (auto& cmd : commands) {
     try {
-      args a{argv, cmd.flags, cmd.valued};
+      args a{argv, cmd};
+      FUZZ_CHECK(a.positional().size() <= cmd.positionals.size(), "a stray positional passed");
+      for (auto& v : cmd.valued)
+        FUZZ_CHECK(a.all(v).size() <= 1, "a single-valued option kept two values");
+      for (auto& v : cmd.valued)
+        FUZZ_CHECK(!a.has(v) || !a.get(v).empty(), "a valued option kept an empty value");
       for (auto& f : cmd.flags)
         FUZZ_CHECK(!a.has(f) || a.get(f).empty(), "a flag got a value");
       check_number(a, "-p", -1, 2147483647);

@@ -56,3 +56,44 @@ std::string describe(const caf::error& err) {
 }
 
 } // namespace kafka_actors
+
+namespace kafka_actors {
+
+size_t utf8_length(const std::string& text, size_t pos) {
+  auto byte = [&](size_t i) { return static_cast<unsigned char>(text[i]); };
+  auto b = byte(pos);
+  size_t n = b < 0x80 ? 1 : (b >> 5) == 0x6 ? 2 : (b >> 4) == 0xe ? 3 : (b >> 3) == 0x1e ? 4 : 0;
+  if (n == 0 || pos + n > text.size())
+    return 0;
+  uint32_t cp = n == 1 ? b : n == 2 ? (b & 0x1f) : n == 3 ? (b & 0x0f) : (b & 0x07);
+  for (size_t i = 1; i < n; ++i) {
+    if ((byte(pos + i) & 0xc0) != 0x80)
+      return 0;
+    cp = (cp << 6) | (byte(pos + i) & 0x3f);
+  }
+  static constexpr uint32_t min_of[] = {0, 0, 0x80, 0x800, 0x10000};
+  if (cp < min_of[n] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+    return 0;
+  return n;
+}
+
+std::string printable(const std::string& text) {
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string out;
+  for (size_t i = 0; i < text.size();) {
+    auto b = static_cast<unsigned char>(text[i]);
+    auto n = utf8_length(text, i);
+    if (n > 1 || (n == 1 && b >= 0x20 && b < 0x7f)) {
+      out.append(text, i, n);
+      i += n;
+    } else {
+      out += "\\x";
+      out += hex[b >> 4];
+      out += hex[b & 0xf];
+      ++i;
+    }
+  }
+  return out;
+}
+
+} // namespace kafka_actors

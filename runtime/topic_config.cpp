@@ -2,6 +2,8 @@
 
 #include "kafka_actors/runtime/errors.hpp"
 
+#include <algorithm>
+
 namespace kafka_actors {
 
 caf::error validate_topic_name(const std::string& name) {
@@ -12,17 +14,21 @@ caf::error validate_topic_name(const std::string& name) {
                       "topic name '" + name + "' is not allowed");
   if (name.size() > 249)
     return make_error(errc::invalid_topic,
-                      "topic name '" + name.substr(0, 40) + "...' has "
+                      "topic name '" + printable(name.substr(0, 40)) + "...' has "
                         + std::to_string(name.size())
                         + " characters, at most 249 are allowed");
-  for (char c : name) {
+  for (size_t i = 0; i < name.size(); ++i) {
+    char c = name[i];
     bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
               || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
-    if (!ok)
+    if (!ok) {
+      // The whole character, not its first byte: 'ü' is two bytes in UTF-8.
+      auto n = std::max<size_t>(utf8_length(name, i), 1);
       return make_error(errc::invalid_topic,
-                        "topic name '" + name + "' contains '"
-                          + std::string(1, c)
+                        "topic name '" + printable(name) + "' contains '"
+                          + printable(name.substr(i, n))
                           + "'; only [a-zA-Z0-9._-] are allowed");
+    }
   }
   return caf::none;
 }

@@ -1,7 +1,7 @@
 #pragma once
 
-// Argument scanning of the kafka-actors CLI. Pure (no CAF, no librdkafka), so unit tests and
-// fuzz/ exercise exactly what the CLI runs.
+// Argument scanning of the kafka-actors CLI, in getopt's and kcat's habits. Pure (no CAF, no
+// librdkafka), so unit tests and fuzz/ exercise exactly what the CLI runs.
 
 #include <limits>
 #include <map>
@@ -16,12 +16,27 @@ struct usage_error : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-/// Scans argv for short/long options. Flags take no value; every other option takes one.
-/// Throws usage_error for an unknown option or a missing value.
+/// What a command accepts.
+struct arg_spec {
+  /// Options without a value (-e, --live).
+  std::vector<std::string> flags;
+  /// Options with exactly one value; given twice is an error, not a silent pick.
+  std::vector<std::string> valued;
+  /// Options with a value that may repeat (-H k=v -H k2=v2).
+  std::vector<std::string> repeatable;
+  /// Names of the positional arguments the command takes, in order ("TOPIC"); more is an error.
+  std::vector<std::string> positionals;
+};
+
+/// Scans argv against a spec. A short option's value may be attached (-K: -tname -c10) or
+/// follow (-c 10); flags may be bundled (-ed); a long option's value follows or comes after
+/// '=' (--timeout=5); "--" ends the options. --help, --bootstrap, --debug, --topic and --group
+/// mean -h, -b, -d, -t and -G where the command has those. Throws usage_error for an unknown option, a
+/// missing or empty value, a single-valued option given twice, a flag given a value or a stray
+/// positional.
 class args {
 public:
-  args(std::vector<std::string> argv, std::vector<std::string> flags,
-       std::vector<std::string> valued);
+  args(std::vector<std::string> argv, arg_spec spec);
 
   bool has(const std::string& opt) const {
     return values_.count(opt) > 0;
@@ -38,6 +53,9 @@ public:
   }
 
 private:
+  void add(const std::string& opt, std::string value);
+
+  arg_spec spec_;
   std::multimap<std::string, std::string> values_;
   std::vector<std::string> positional_;
 };

@@ -166,9 +166,8 @@ caf::error check_topics_exist(const kafka_config& cfg, const std::string& bootst
 
 int consume(const std::vector<std::string>& argv) {
   args a{argv,
-         {"--help", "-h", "-e", "-d", "--debug"},
-         {"-b", "-t", "-G", "-K", "-c", "--timeout", "--config"}};
-  if (a.has("--help") || a.has("-h")) {
+         {{"-h", "-e", "-d"}, {"-b", "-G", "-K", "-c", "--timeout", "--config"}, {"-t"}, {}}};
+  if (a.has("-h")) {
     std::cout << consume_usage;
     return 0;
   }

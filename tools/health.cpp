@@ -59,8 +59,8 @@ answer fetch(const std::string& url, long timeout_ms) {
 } // namespace
 
 int health(const std::vector<std::string>& argv) {
-  args a{argv, {"--live", "-h", "--help"}, {"--url", "--timeout", "--config"}};
-  if (a.has("-h") || a.has("--help")) {
+  args a{argv, {{"--live", "-h"}, {"--url", "--timeout", "--config"}, {}, {}}};
+  if (a.has("-h")) {
     std::cout << health_usage;
     return 0;
   }

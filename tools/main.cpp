@@ -17,8 +17,13 @@ caf::expected<kafka_config> load_config(const args& a) {
   }
   if (auto err = cfg.apply_env())
     return err;
-  if (a.has("-b"))
+  if (a.has("-b")) {
+    // Checked here, not at the first connect: librdkafka takes 127.0.0.1:99999 as port 34463
+    // and waits out the connect timeout on ':::' or ','.
+    if (auto problem = bootstrap_servers_problem(a.get("-b")); !problem.empty())
+      throw usage_error("-b: " + problem);
     cfg.bootstrap_servers = a.get("-b");
+  }
   return cfg;
 }
 
@@ -44,9 +49,13 @@ Run 'kafka-actors <command> --help' for a command's options.
 int main(int argc, char** argv) {
   using namespace kafka_actors::cli;
   std::vector<std::string> rest(argv + 1, argv + argc);
-  if (rest.empty() || rest[0] == "--help" || rest[0] == "-h" || rest[0] == "help") {
+  if (rest.empty()) {
+    std::cerr << usage; // a usage error: stdout stays for what a command prints
+    return 2;
+  }
+  if (rest[0] == "--help" || rest[0] == "-h" || rest[0] == "help") {
     std::cout << usage;
-    return rest.empty() ? 2 : 0;
+    return 0;
   }
   auto cmd = rest[0];
   rest.erase(rest.begin());
@@ -59,7 +68,7 @@ int main(int argc, char** argv) {
       return consume(rest);
     if (cmd == "health")
       return health(rest);
-    std::cerr << "kafka-actors: unknown command '" << cmd
+    std::cerr << "kafka-actors: unknown command '" << kafka_actors::printable(cmd)
               << "' (try 'kafka-actors --help')\n";
     return 2;
   } catch (const usage_error& e) {

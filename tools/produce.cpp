@@ -97,8 +97,8 @@ caf::error check_topic(const kafka_config& cfg, const std::string& topic) {
 } // namespace
 
 int produce(const std::vector<std::string>& argv) {
-  args a{argv, {"--help", "-h", "-d", "--debug"}, {"-b", "-t", "-K", "-H", "-p", "--config"}};
-  if (a.has("--help") || a.has("-h")) {
+  args a{argv, {{"-h", "-d"}, {"-b", "-t", "-K", "-p", "--config"}, {"-H"}, {}}};
+  if (a.has("-h")) {
     std::cout << produce_usage;
     return 0;
   }

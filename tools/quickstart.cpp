@@ -38,8 +38,8 @@ double seconds_since(clock_type::time_point t0) {
 } // namespace
 
 int quickstart(const std::vector<std::string>& argv) {
-  args a{argv, {"--help", "-h"}, {"-b", "-t", "-n", "-p", "-G", "--config"}};
-  if (a.has("--help") || a.has("-h")) {
+  args a{argv, {{"-h"}, {"-b", "-t", "-n", "-p", "-G", "--config"}, {}, {}}};
+  if (a.has("-h")) {
     std::cout << quickstart_usage;
     return 0;
   }

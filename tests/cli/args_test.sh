@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# The CLI's argument and config handling, in kcat's and getopt's habits (issue 11): attached
+# short values, range-checked numbers, broker lists checked at parse time, stray and repeated
+# arguments refused, usage errors on stderr with exit 2, config errors naming file, variable
+# and key, whole characters in errors. Needs no broker: every case fails before connecting,
+# except the attached-value round trip, which runs on the embedded cluster.
+set -uo pipefail
+cli=$1
+fails=0
+pass=0
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+check() { # name, condition-exit-code
+  if [[ $2 -eq 0 ]]; then pass=$((pass + 1)); else
+    echo "FAIL: $1"; echo "  stderr: $(head -c 400 "$out/err" 2>/dev/null)"; fails=$((fails + 1)); fi
+}
+# usage NAME EXPECTED-STDERR-TEXT ARGS...: exit 2 within 5 s, the text on stderr, stdout empty.
+usage() {
+  local name=$1 text=$2; shift 2
+  timeout 5 "$cli" "$@" </dev/null >"$out/stdout" 2>"$out/err"
+  local rc=$?
+  [[ $rc -eq 2 ]]; check "$name: exit 2 (got $rc)" $?
+  grep -qF -- "$text" "$out/err"; check "$name: says '$text'" $?
+  [[ ! -s "$out/stdout" ]]; check "$name: nothing on stdout" $?
+}
+# config NAME EXPECTED-TEXT... -- ARGS: exit 1, every text on stderr.
+config_error() {
+  local name=$1; shift
+  local texts=()
+  while [[ $1 != -- ]]; do texts+=("$1"); shift; done
+  shift
+  timeout 10 "$cli" "$@" </dev/null >"$out/stdout" 2>"$out/err"
+  local rc=$?
+  [[ $rc -eq 1 ]]; check "$name: exit 1 (got $rc)" $?
+  for t in "${texts[@]}"; do grep -qF -- "$t" "$out/err"; check "$name: says '$t'" $?; done
+}
+
+# No arguments at all: usage on stderr, exit 2.
+timeout 5 "$cli" >"$out/stdout" 2>"$out/err"; [[ $? -eq 2 ]]; check "no arguments exit 2" $?
+[[ ! -s "$out/stdout" ]] && grep -q "usage: kafka-actors" "$out/err"
+check "no arguments: usage on stderr only" $?
+
+# Numbers are range-checked before anything is allocated or connected.
+usage "quickstart -p huge" "'-p' needs a number in 1..2147483647, got '99999999999'" quickstart -p 99999999999
+usage "consume -c -5" "got '-5'" consume -t x -c -5
+usage "consume --timeout -3" "'--timeout' needs a number in 1..31536000, got '-3'" consume -t x --timeout -3
+usage "produce -p -5" "'-p' needs a number in -1..2147483647, got '-5'" produce -t x -p -5
+usage "consume -c10x" "'-c' needs a number, got '10x'" consume -t x -c10x
+
+# Broker lists are checked at parse time, not at the first connect.
+usage "-b port out of range" "port '99999' of '127.0.0.1:99999' must be 1..65535" consume -t x -b 127.0.0.1:99999
+usage "-b port not a number" "port 'notaport' of 'host:notaport' must be 1..65535" consume -t x -b host:notaport
+usage "-b :::" "':::' has several ':'" consume -t x -b :::
+usage "-b ," "has an empty entry" consume -t x -b ,
+usage "-b trailing comma" "'h:1,' has an empty entry" produce -t x -b h:1,
+usage "-b no host" "':9092' names no host" consume -t x --bootstrap :9092
+usage "-b unclosed bracket" "opens '[' without closing it" consume -t x -b '[::1:9092'
+
+# Stray, repeated and empty arguments are refused, not silently dropped or picked.
+usage "stray positional" "unexpected argument 'stray'" produce -t x stray
+usage "repeated -p" "'-p' given twice ('1' and '2')" produce -t x -p 1 -p 2
+usage "repeated --config" "'--config' given twice" consume -t x --config a.json --config b.json
+usage "empty -K" "'-K' needs a non-empty value" consume -t x -K ''
+usage "flag with a value" "'--live' takes no value" health --live=yes
+usage "unknown option in a bundle" "unknown option '-z' in '-ez'" consume -t x -ez
+
+# An unknown option is named whole, even when it is not ASCII; a hint follows.
+usage "unknown option hint" "try 'kafka-actors consume --help'" consume --nope
+timeout 5 "$cli" consume -t 'ünï' </dev/null >/dev/null 2>"$out/err"; [[ $? -eq 1 ]]
+check "non-ASCII topic exits 1" $?
+grep -qF "topic name 'ünï' contains 'ü'" "$out/err"; check "non-ASCII topic: whole characters" $?
+LC_ALL=C grep -q $'\xc3'"'" "$out/err"; [[ $? -ne 0 ]]; check "non-ASCII topic: no lone byte" $?
+
+# Config errors name the file (or variable), the key and the real problem.
+echo '{"producer":{"acks":"0"}}' >"$out/acks.json"
+config_error "acks vs idempotence" "acks.json" "'producer.acks' ('0')" "enable.idempotence" -- consume -t x --config "$out/acks.json"
+config_error "config is a directory" "$out: is a directory" -- consume -t x --config "$out"
+config_error "config missing" "$out/none.json: cannot open file" -- consume -t x --config "$out/none.json"
+KAFKA_ACTORS_PRODUCER_LINGER_MS=abc config_error "env not a number" \
+  "KAFKA_ACTORS_PRODUCER_LINGER_MS='abc'" "producer.linger.ms" "not a number" -- consume -t x
+KAFKA_ACTORS_BOOTSTRAP_SERVERS=h:0 config_error "env bad broker list" \
+  "KAFKA_ACTORS_BOOTSTRAP_SERVERS" "port '0' of 'h:0' must be 1..65535" -- consume -t x
+echo '{"security":{"security.protocol":"ssl","ssl.key.location":"'"$out"'/missing-key.pem"}}' >"$out/ssl.json"
+config_error "missing ssl key file" "ssl.json" "'security.ssl.key.location'" "missing-key.pem' does not exist" -- consume -t x --config "$out/ssl.json"
+echo '{"bootstrap.servers":"127.0.0.1:99999"}' >"$out/bs.json"
+config_error "bad broker list in a file" "bs.json" "'bootstrap.servers'" "must be 1..65535" -- consume -t x --config "$out/bs.json"
+
+# Attached values work end to end (kcat's -K: and -tname), on the embedded cluster.
+printf 'k1:v1\nk2:v2\n' | timeout 60 "$cli" produce -tlines -K: >/dev/null 2>"$out/err"
+check "produce -tlines -K: exits 0" $?
+grep -q "2 records delivered" "$out/err"; check "produce -tlines -K: delivers 2" $?
+
+echo "$pass passed, $fails failed"
+[[ $fails -eq 0 ]]
