@@ -1,6 +1,7 @@
 #include "kafka_actors/runtime/topic_config.hpp"
 
 #include "kafka_actors/runtime/errors.hpp"
+#include "kafka_actors/runtime/printable.hpp"
 
 namespace kafka_actors {
 
@@ -10,19 +11,24 @@ caf::error validate_topic_name(const std::string& name) {
   if (name == "." || name == "..")
     return make_error(errc::invalid_topic,
                       "topic name '" + name + "' is not allowed");
+  // Names come from files and the command line: printed escaped, and the offending
+  // character whole (a lone byte of a UTF-8 character would print as garbage).
   if (name.size() > 249)
     return make_error(errc::invalid_topic,
-                      "topic name '" + name.substr(0, 40) + "...' has "
+                      "topic name '" + printable_prefix(name, 40) + "' has "
                         + std::to_string(name.size())
-                        + " characters, at most 249 are allowed");
-  for (char c : name) {
+                        + " bytes, at most 249 are allowed");
+  for (size_t i = 0; i < name.size(); ++i) {
+    char c = name[i];
     bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
               || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
-    if (!ok)
+    if (!ok) {
+      size_t n = utf8_length_at(name, i);
       return make_error(errc::invalid_topic,
-                        "topic name '" + name + "' contains '"
-                          + std::string(1, c)
+                        "topic name '" + printable(name) + "' contains '"
+                          + printable(std::string_view{name}.substr(i, n == 0 ? 1 : n))
                           + "'; only [a-zA-Z0-9._-] are allowed");
+    }
   }
   return caf::none;
 }
