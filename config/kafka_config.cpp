@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "kafka_actors/runtime/errors.hpp"
+#include "kafka_actors/runtime/printable.hpp"
 #include "kafka_actors/runtime/rdkafka_handles.hpp"
 
 extern char** environ;

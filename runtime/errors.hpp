@@ -45,12 +45,4 @@ errc code_of(const caf::error& err);
 /// Renders any error as "<code>: <context>" for our category, CAF's text otherwise.
 std::string describe(const caf::error& err);
 
-/// Length of the valid UTF-8 character that starts at text[pos], 0 if the bytes there are
-/// not one (a lone continuation byte, a truncated or overlong sequence).
-size_t utf8_length(const std::string& text, size_t pos);
-
-/// `text` as an error can show it on one line: printable ASCII and whole UTF-8 characters as
-/// they are, control bytes and broken UTF-8 as \xNN (never a lone byte of a character).
-std::string printable(const std::string& text);
-
 } // namespace kafka_actors

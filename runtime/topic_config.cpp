@@ -1,8 +1,7 @@
 #include "kafka_actors/runtime/topic_config.hpp"
 
 #include "kafka_actors/runtime/errors.hpp"
-
-#include <algorithm>
+#include "kafka_actors/runtime/printable.hpp"
 
 namespace kafka_actors {
 
@@ -12,21 +11,22 @@ caf::error validate_topic_name(const std::string& name) {
   if (name == "." || name == "..")
     return make_error(errc::invalid_topic,
                       "topic name '" + name + "' is not allowed");
+  // Names come from files and the command line: printed escaped, and the offending
+  // character whole (a lone byte of a UTF-8 character would print as garbage).
   if (name.size() > 249)
     return make_error(errc::invalid_topic,
-                      "topic name '" + printable(name.substr(0, 40)) + "...' has "
+                      "topic name '" + printable_prefix(name, 40) + "' has "
                         + std::to_string(name.size())
-                        + " characters, at most 249 are allowed");
+                        + " bytes, at most 249 are allowed");
   for (size_t i = 0; i < name.size(); ++i) {
     char c = name[i];
     bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
               || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
     if (!ok) {
-      // The whole character, not its first byte: 'ü' is two bytes in UTF-8.
-      auto n = std::max<size_t>(utf8_length(name, i), 1);
+      size_t n = utf8_length_at(name, i);
       return make_error(errc::invalid_topic,
                         "topic name '" + printable(name) + "' contains '"
-                          + printable(name.substr(i, n))
+                          + printable(std::string_view{name}.substr(i, n == 0 ? 1 : n))
                           + "'; only [a-zA-Z0-9._-] are allowed");
     }
   }

@@ -4,6 +4,7 @@
 #include <cctype>
 
 #include "kafka_actors/runtime/errors.hpp"
+#include "kafka_actors/runtime/printable.hpp"
 
 namespace kafka_actors::cli {
 

@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "kafka_actors/runtime/errors.hpp"
+#include "kafka_actors/runtime/printable.hpp"
 #include "tools/cli.hpp"
 
 namespace kafka_actors::cli {

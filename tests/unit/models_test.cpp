@@ -84,3 +84,15 @@ TEST(errors, render_code_and_context) {
   EXPECT_EQ(describe(err), "backpressure: 100 in flight");
   EXPECT_EQ(code_of(caf::error{}), errc::none);
 }
+
+TEST(topic_config, a_non_ascii_character_is_named_whole_and_controls_escaped) {
+  auto err = validate_topic_name("caf\xC3\xA9");
+  ASSERT_TRUE(err);
+  EXPECT_NE(describe(err).find("topic name 'caf\xC3\xA9' contains '\xC3\xA9'"),
+            std::string::npos)
+    << describe(err);
+  auto ctl = validate_topic_name("a\rb");
+  ASSERT_TRUE(ctl);
+  EXPECT_NE(describe(ctl).find("topic name 'a\\rb' contains '\\r'"), std::string::npos)
+    << describe(ctl);
+}
