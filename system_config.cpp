@@ -29,6 +29,11 @@ actor_system_config::actor_system_config() {
   add_message_type<kafka_service_actor>("kafka_actors::kafka_service_actor");
   add_message_type<view_entry>("kafka_actors::view_entry");
   add_message_type<view_status>("kafka_actors::view_status");
+  add_message_type<topic_description>("kafka_actors::topic_description");
+  add_message_type<std::vector<group_listing>>("std::vector<kafka_actors::group_listing>");
+  add_message_type<group_description>("kafka_actors::group_description");
+  add_message_type<std::vector<partition_offsets>>(
+    "std::vector<kafka_actors::partition_offsets>");
   add_error_category(error_category, [](uint8_t code, caf::atom_value,
                                         const caf::message& ctx) -> std::string {
     std::string out = to_string(static_cast<errc>(code));

@@ -1,6 +1,7 @@
 #include "kafka_actors/actors/admin.hpp"
 
 #include <algorithm>
+#include <optional>
 
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
@@ -21,6 +22,8 @@ struct admin_state {
   client_ptr rk;
   std::string bootstrap;
   std::chrono::milliseconds timeout{10000};
+  // Connected on the first Admin API call: most services never make one.
+  std::optional<admin_client> client;
 };
 
 struct admin_box {
@@ -137,6 +140,29 @@ caf::expected<int64_t> group_lag(admin_state& st, const kafka_config& cfg,
   return lag;
 }
 
+// Runs `f` on the connected admin client, connecting first when needed.
+template <class F>
+auto with_client(admin_state& st, const kafka_config& cfg, F f) -> decltype(f(*st.client)) {
+  if (st.cluster)
+    return make_error(errc::invalid_config,
+                      "the Admin API needs a broker (bootstrap.servers): librdkafka's embedded "
+                      "mock cluster answers only metadata and creates topics by its own API");
+  if (!st.client) {
+    auto c = admin_client::connect(cfg);
+    if (!c)
+      return c.error();
+    st.client.emplace(std::move(*c));
+  }
+  return f(*st.client);
+}
+
+template <class T>
+caf::result<T> reply(caf::expected<T> x) {
+  if (!x)
+    return x.error();
+  return std::move(*x);
+}
+
 admin_actor::behavior_type admin_impl(admin_actor::stateful_pointer<admin_state> self,
                                       std::shared_ptr<admin_box> box,
                                       std::shared_ptr<embedded_cluster> cluster,
@@ -164,6 +190,53 @@ admin_actor::behavior_type admin_impl(admin_actor::stateful_pointer<admin_state>
       if (!lag)
         return lag.error();
       return *lag;
+    },
+    [=](list_topics_atom, bool internal) {
+      return reply(with_client(self->state, *cfg, [&](admin_client& c) {
+        return c.list_topics(internal);
+      }));
+    },
+    [=](describe_topic_atom, const std::string& topic) {
+      return reply(with_client(self->state, *cfg, [&](admin_client& c) {
+        return c.describe_topic(topic);
+      }));
+    },
+    [=](delete_topic_atom, const std::string& topic) {
+      return reply(with_client(self->state, *cfg, [&](admin_client& c) -> caf::expected<bool> {
+        if (auto err = c.delete_topic(topic))
+          return err;
+        return true;
+      }));
+    },
+    [=](add_partitions_atom, const std::string& topic, int32_t total) {
+      return reply(with_client(self->state, *cfg, [&](admin_client& c) -> caf::expected<bool> {
+        if (auto err = c.add_partitions(topic, total))
+          return err;
+        return true;
+      }));
+    },
+    [=](alter_configs_atom, const std::string& topic,
+        const std::map<std::string, std::string>& set) {
+      return reply(with_client(self->state, *cfg, [&](admin_client& c) -> caf::expected<bool> {
+        if (auto err = c.alter_configs(topic, set))
+          return err;
+        return true;
+      }));
+    },
+    [=](list_groups_atom) {
+      return reply(with_client(self->state, *cfg, [&](admin_client& c) {
+        return c.list_groups();
+      }));
+    },
+    [=](describe_group_atom, const std::string& group) {
+      return reply(with_client(self->state, *cfg, [&](admin_client& c) {
+        return c.describe_group(group);
+      }));
+    },
+    [=](group_offsets_atom, const std::string& group, const std::vector<std::string>& topics) {
+      return reply(with_client(self->state, *cfg, [&](admin_client& c) {
+        return c.group_offsets(group, topics);
+      }));
     },
     [=](stop_atom) { self->quit(); },
   };

@@ -13,6 +13,7 @@
 
 #include <caf/error.hpp>
 #include <caf/expected.hpp>
+#include <caf/meta/type_name.hpp>
 
 #include "kafka_actors/config/kafka_config.hpp"
 #include "kafka_actors/runtime/rdkafka_handles.hpp"
@@ -86,6 +87,36 @@ struct planned_offset {
   int64_t target = 0;   // clamped to low..high
 };
 
+// For the admin actor's replies.
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, partition_info& x) {
+  return f(caf::meta::type_name("kafka_actors::partition_info"), x.id, x.leader, x.replicas,
+           x.isr);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, topic_description& x) {
+  return f(caf::meta::type_name("kafka_actors::topic_description"), x.name, x.partitions,
+           x.configs);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, group_listing& x) {
+  return f(caf::meta::type_name("kafka_actors::group_listing"), x.group, x.state, x.simple);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, group_member& x) {
+  return f(caf::meta::type_name("kafka_actors::group_member"), x.member_id, x.client_id,
+           x.host, x.assignment);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, group_description& x) {
+  return f(caf::meta::type_name("kafka_actors::group_description"), x.group, x.state,
+           x.assignor, x.coordinator, x.members);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, partition_offsets& x) {
+  return f(caf::meta::type_name("kafka_actors::partition_offsets"), x.topic, x.partition,
+           x.committed, x.low, x.high);
+}
 class admin_client {
 public:
   /// Connects to cfg.bootstrap_servers (a real cluster: the embedded one has no Admin API

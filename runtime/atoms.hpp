@@ -35,6 +35,15 @@ KAFKA_ACTORS_ATOM(watch, "watch")         // tell this actor of every change
 KAFKA_ACTORS_ATOM(changed, "changed")     // an entry changed (to watchers)
 KAFKA_ACTORS_ATOM(retry, "retry")         // a backoff ended: try the waiting work again
 KAFKA_ACTORS_ATOM(metrics, "metrics")     // where the monitoring endpoint listens
+// Admin (actors/admin.hpp)
+KAFKA_ACTORS_ATOM(list_topics, "ls_topics")
+KAFKA_ACTORS_ATOM(describe_topic, "desc_topic")
+KAFKA_ACTORS_ATOM(delete_topic, "rm_topic")
+KAFKA_ACTORS_ATOM(add_partitions, "add_parts")
+KAFKA_ACTORS_ATOM(alter_configs, "alter_cfg")
+KAFKA_ACTORS_ATOM(list_groups, "ls_groups")
+KAFKA_ACTORS_ATOM(describe_group, "desc_group")
+KAFKA_ACTORS_ATOM(group_offsets, "grp_offs")
 
 #undef KAFKA_ACTORS_ATOM
 

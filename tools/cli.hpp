@@ -43,5 +43,9 @@ int quickstart(const std::vector<std::string>& argv);
 int produce(const std::vector<std::string>& argv);
 int consume(const std::vector<std::string>& argv);
 int health(const std::vector<std::string>& argv);
+int topics(const std::vector<std::string>& argv);
+int groups(const std::vector<std::string>& argv);
+int migrate(const std::vector<std::string>& argv);
+int completion(const std::vector<std::string>& argv);
 
 } // namespace kafka_actors::cli

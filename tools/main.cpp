@@ -39,9 +39,15 @@ commands:
   produce      send stdin lines as records (kcat -P habits)
   consume      print records as lines (kcat -C habits)
   health       what a running service's /readyz (or /healthz) says; exit 0 ready, 1 not
+  topics       list, describe, create, delete, add-partitions, alter, delete-records;
+               plan/apply a topology file's desired topics
+  groups       list, describe, lag, reset offsets (dry run unless --execute)
+  migrate      plan, apply, status of versioned topic migrations (vNNN_<name>.json)
+  completion   print the bash completion script ('source <(kafka-actors completion bash)')
 
-Without -b every command runs on the embedded default: librdkafka's in-process mock
-cluster, which lives as long as the command does.
+Without -b, produce, consume and quickstart run on the embedded default: librdkafka's
+in-process mock cluster, which lives as long as the command does. topics, groups and migrate
+need a real broker.
 Run 'kafka-actors <command> --help' for a command's options.
 )";
 
@@ -69,6 +75,14 @@ int main(int argc, char** argv) {
       return consume(rest);
     if (cmd == "health")
       return health(rest);
+    if (cmd == "topics")
+      return topics(rest);
+    if (cmd == "groups")
+      return groups(rest);
+    if (cmd == "migrate")
+      return migrate(rest);
+    if (cmd == "completion")
+      return completion(rest);
     std::cerr << "kafka-actors: unknown command '" << kafka_actors::printable(cmd)
               << "' (try 'kafka-actors --help')\n";
     return 2;

@@ -173,4 +173,24 @@ std::vector<topic_op> plan_ops(const migration& m,
   return out;
 }
 
+void apply_effect(std::map<std::string, topic_state>& state, const topic_op& op) {
+  switch (op.k) {
+    case kind::create_topic:
+      state.emplace(op.topic, topic_state{op.topic, op.partitions, op.replication, op.configs});
+      break;
+    case kind::add_partitions:
+      if (auto it = state.find(op.topic); it != state.end())
+        it->second.partitions = std::max(it->second.partitions, op.partitions);
+      break;
+    case kind::alter_configs:
+      if (auto it = state.find(op.topic); it != state.end())
+        for (const auto& [k, v] : op.configs)
+          it->second.configs[k] = v;
+      break;
+    case kind::delete_topic:
+      state.erase(op.topic);
+      break;
+  }
+}
+
 } // namespace kafka_actors

@@ -51,4 +51,8 @@ reconcile(const std::vector<topic_config>& desired,
 std::vector<topic_op> plan_ops(const migration& m,
                                const std::map<std::string, topic_state>& actual);
 
+/// `state` as it is after `op` ran: a plan of several migrations shows each one against what
+/// the earlier ones leave.
+void apply_effect(std::map<std::string, topic_state>& state, const topic_op& op);
+
 } // namespace kafka_actors

@@ -85,6 +85,38 @@ config_error "missing ssl key file" "ssl.json" "'security.ssl.key.location'" "mi
 echo '{"bootstrap.servers":"127.0.0.1:99999"}' >"$out/bs.json"
 config_error "bad broker list in a file" "bs.json" "'bootstrap.servers'" "must be 1..65535" -- consume -t x --config "$out/bs.json"
 
+# The admin commands: the same parser, usage errors before any connection.
+usage "topics without action" "missing action" topics
+usage "topics unknown action" "unknown action 'frob'" topics frob
+usage "topics create without topic" "missing TOPIC" topics create
+usage "topics create -p 0" "'-p' needs a number in 1..100000, got '0'" topics create t -p 0
+usage "topics create bad -X" "-X needs key=value, got 'retention'" topics create t -X retention
+usage "topics option of another action" "'--before' does not apply to 'topics create'" topics create t --before 3
+usage "topics list stray" "unexpected argument 'x'" topics list x
+usage "topics plan without file" "missing FILE" topics plan
+usage "groups reset without target" "exactly one of --to-earliest" groups reset g
+usage "groups reset two targets" "exactly one of" groups reset g --to-earliest --to-latest
+usage "groups reset bad offset" "'--to-offset' needs a number in 0.." groups reset g --to-offset -1
+usage "groups lag --execute" "apply only to 'groups reset'" groups lag g --execute
+usage "migrate without dir" "missing DIR" migrate plan
+usage "migrate --check on apply" "'--check' applies only to 'migrate plan'" migrate apply d --check
+usage "completion of another shell" "only bash" completion zsh
+config_error "admin needs a broker" "needs a broker" -- topics list
+mkdir -p "$out/badmig" && echo '{"operations":[]}' >"$out/badmig/v001_x.json"
+config_error "migration file errors name the file" "v001_x.json" -- migrate plan "$out/badmig" -b 127.0.0.1:1
+echo '{"topics":[{"name":"a","partitions":0}]}' >"$out/topo.json"
+config_error "topology file errors name file and key" "topo.json" "partitions" -- topics plan "$out/topo.json"
+for c in topics groups migrate completion; do
+  timeout 5 "$cli" $c --help >"$out/stdout" 2>"$out/err"; check "$c --help exits 0" $?
+  grep -q "usage: kafka-actors $c" "$out/stdout"; check "$c --help prints usage" $?
+done
+timeout 5 "$cli" completion bash >"$out/completion.bash"; check "completion bash exits 0" $?
+bash -n "$out/completion.bash"; check "completion script is valid bash" $?
+( source "$out/completion.bash"; COMP_WORDS=(kafka-actors top); COMP_CWORD=1; _kafka_actors
+  [[ ${COMPREPLY[*]} == topics ]] ); check "completion completes 'top' to topics" $?
+( source "$out/completion.bash"; COMP_WORDS=(kafka-actors groups re); COMP_CWORD=2; _kafka_actors
+  [[ ${COMPREPLY[*]} == reset ]] ); check "completion completes 'groups re' to reset" $?
+
 # Attached values work end to end (kcat's -K: and -tname), on the embedded cluster.
 printf 'k1:v1\nk2:v2\n' | timeout 60 "$cli" produce -tlines -K: >/dev/null 2>"$out/err"
 check "produce -tlines -K: exits 0" $?

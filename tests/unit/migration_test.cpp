@@ -11,7 +11,7 @@
 #include "kafka_actors/topology/migration.hpp"
 #include "kafka_actors/topology/migration_ledger.hpp"
 #include "kafka_actors/topology/migration_status.hpp"
-#include "unit/temp_dir.hpp"
+#include "support/temp_dir.hpp"
 
 using namespace kafka_actors;
 using ka_test::temp_dir;

@@ -6,7 +6,7 @@
 
 #include "kafka_actors/runtime/errors.hpp"
 #include "kafka_actors/topology/topic_plan.hpp"
-#include "unit/temp_dir.hpp"
+#include "support/temp_dir.hpp"
 
 using namespace kafka_actors;
 using ka_test::temp_dir;
