@@ -13,10 +13,10 @@ namespace {
 const char* bash_script = R"(# bash completion for kafka-actors: source <(kafka-actors completion bash)
 _kafka_actors() {
   local cur prev cmd action
-  cur=${COMP_WORDS[COMP_CWORD]}
-  prev=${COMP_WORDS[COMP_CWORD-1]}
-  cmd=${COMP_WORDS[1]}
-  action=${COMP_WORDS[2]}
+  cur=${COMP_WORDS[COMP_CWORD]:-}
+  prev=${COMP_WORDS[COMP_CWORD-1]:-}
+  cmd=${COMP_WORDS[1]:-}
+  action=${COMP_WORDS[2]:-}
   case $prev in
     --config|-c) COMPREPLY=($(compgen -f -- "$cur")); return ;;
   esac

@@ -205,7 +205,10 @@ migration_runner::apply(std::function<void(const std::string&)> progress) {
   if (!producer)
     return producer.error();
   auto rk = producer->get();
-  auto timeout = static_cast<int>(cfg_.connect_timeout.count());
+  // The first transaction on a cluster waits for the broker to create __transaction_state
+  // (50 partitions): longer than a metadata round trip.
+  auto timeout = static_cast<int>(
+    std::max<int64_t>(3 * cfg_.connect_timeout.count(), 60000));
   // Fences any apply still running with the same transactional.id (and aborts its open
   // transaction) before this run reads what is committed.
   if (txn_error_ptr e{rd_kafka_init_transactions(rk, timeout)})
