@@ -3,6 +3,8 @@
 // ledger topic and topic names of its own, so tests may run in parallel on one broker.
 
 #include <chrono>
+#include <condition_variable>
+#include <mutex>
 #include <map>
 #include <random>
 #include <thread>
@@ -187,9 +189,10 @@ TEST_F(migrate_test, a_changed_applied_file_is_refused_naming_it) {
   EXPECT_EQ(code_of(admin->describe_topic(b).error()), errc::invalid_topic);
 }
 
-// Two applies at once: the second fences the first, so each version is recorded exactly once
-// and every topic exists once, whichever run got further.
-TEST_F(migrate_test, two_applies_at_the_same_time_record_each_version_once) {
+// Two applies at once: the second fences the first, so each version is recorded exactly once.
+// The first is held in the middle (before v003's op) until the second has finished: then it
+// goes on, and must find that it can record nothing more.
+TEST_F(migrate_test, a_second_apply_fences_the_first_and_each_version_is_recorded_once) {
   std::vector<std::string> topics;
   for (int v = 1; v <= 6; ++v) {
     topics.push_back(unique("mig-c"));
@@ -197,31 +200,43 @@ TEST_F(migrate_test, two_applies_at_the_same_time_record_each_version_once) {
     std::snprintf(name, sizeof(name), "v%03d_t%d.json", v, v);
     dir.write(name, R"({"operations":[)" + create(topics.back(), 1) + "]}");
   }
-  caf::expected<std::vector<int64_t>> first{std::vector<int64_t>{}}, second = first;
+  std::mutex mx;
+  std::condition_variable cv;
+  bool first_held = false, second_done = false;
+  caf::expected<std::vector<int64_t>> first{caf::error{}};
   std::thread t1{[&] {
     auto r = runner();
-    if (r)
-      first = r->apply([](const std::string&) {});
-    else
+    if (!r) {
       first = r.error();
+      std::lock_guard<std::mutex> guard{mx};
+      first_held = true; // nothing to hold: let the test body fail instead of waiting
+      cv.notify_all();
+      return;
+    }
+    first = r->apply([&](const std::string& line) {
+      if (line.rfind("v003_t3.json:", 0) != 0)
+        return;
+      std::unique_lock<std::mutex> guard{mx};
+      first_held = true;
+      cv.notify_all();
+      cv.wait(guard, [&] { return second_done; });
+    });
   }};
-  std::thread t2{[&] {
-    auto r = runner();
-    if (r)
-      second = r->apply([](const std::string&) {});
-    else
-      second = r.error();
-  }};
+  {
+    std::unique_lock<std::mutex> guard{mx};
+    cv.wait(guard, [&] { return first_held; });
+  }
+  // v001 and v002 are recorded by the first run; the second does v003..v006.
+  EXPECT_EQ(apply_ok(), (std::vector<int64_t>{3, 4, 5, 6}));
+  {
+    std::lock_guard<std::mutex> guard{mx};
+    second_done = true;
+  }
+  cv.notify_all();
   t1.join();
-  t2.join();
-  // At least one run finishes; a run that stops says another one took over.
-  EXPECT_TRUE(first || second);
-  for (auto* run : {&first, &second})
-    if (!*run)
-      EXPECT_NE(describe(run->error()).find("took over"), std::string::npos)
-        << describe(run->error());
-  // Whatever is left is applied by a third run; then every version is there exactly once.
-  apply_ok();
+  ASSERT_FALSE(first) << "the fenced run recorded " << first->size() << " versions";
+  EXPECT_NE(describe(first.error()).find("took over"), std::string::npos)
+    << describe(first.error());
   std::map<std::string, int> expected;
   for (int v = 1; v <= 6; ++v)
     expected[migration_key(v)] = 1;

@@ -501,3 +501,69 @@ TEST(kafka_config, revoke_drain_is_read_and_must_be_below_the_session_timeout) {
     R"({"consumer": {"session.timeout.ms": 6000}, "flow": {"revoke.drain.ms": 0}})",
     "drain.json"));
 }
+
+// librdkafka takes 127.0.0.1:99999 as port 34463 and waits out the connect timeout on ':::'
+// or ','; the list is checked before anything connects, naming the broken entry.
+TEST(kafka_config, broker_lists_are_checked_entry_by_entry) {
+  EXPECT_EQ(bootstrap_servers_problem("127.0.0.1:9092"), "");
+  EXPECT_EQ(bootstrap_servers_problem("a:1,b:2, c:3"), "");
+  EXPECT_EQ(bootstrap_servers_problem("[::1]:9092,host"), "");
+  EXPECT_EQ(bootstrap_servers_problem("SSL://broker:9093"), "");
+  EXPECT_NE(bootstrap_servers_problem("127.0.0.1:99999").find("port '99999' of '127.0.0.1:99999'"),
+            std::string::npos);
+  EXPECT_NE(bootstrap_servers_problem("host:notaport").find("port 'notaport'"), std::string::npos);
+  EXPECT_NE(bootstrap_servers_problem("h:0").find("must be 1..65535"), std::string::npos);
+  EXPECT_NE(bootstrap_servers_problem(":::").find("several ':'"), std::string::npos);
+  EXPECT_NE(bootstrap_servers_problem(",").find("empty entry"), std::string::npos);
+  EXPECT_NE(bootstrap_servers_problem("a:1,,b:2").find("empty entry"), std::string::npos);
+  EXPECT_NE(bootstrap_servers_problem(":9092").find("names no host"), std::string::npos);
+  EXPECT_NE(bootstrap_servers_problem("h:").find("names no port"), std::string::npos);
+  EXPECT_NE(bootstrap_servers_problem("[::1:9092").find("without closing"), std::string::npos);
+  EXPECT_NE(bootstrap_servers_problem("").find("empty"), std::string::npos);
+  auto cfg = kafka_config::from_json(R"({"bootstrap.servers": "h:70000"})", "bs.json");
+  ASSERT_FALSE(cfg);
+  EXPECT_NE(error_of(cfg).find("bs.json: key 'bootstrap.servers': port '70000'"),
+            std::string::npos)
+    << error_of(cfg);
+  kafka_config env_cfg;
+  auto err = env_cfg.apply_env({"KAFKA_ACTORS_BOOTSTRAP_SERVERS=,"});
+  ASSERT_TRUE(err);
+  EXPECT_NE(describe(err).find("variable KAFKA_ACTORS_BOOTSTRAP_SERVERS"), std::string::npos);
+}
+
+// librdkafka refuses the pair only when the producer starts, naming neither file nor key.
+TEST(kafka_config, acks_that_conflict_with_idempotence_name_the_file_and_key) {
+  auto cfg = kafka_config::from_json(R"({"producer": {"acks": "0"}})", "acks.json");
+  ASSERT_FALSE(cfg);
+  auto text = error_of(cfg);
+  EXPECT_NE(text.find("acks.json: key 'producer.acks' ('0') conflicts with "
+                      "enable.idempotence (true by default)"),
+            std::string::npos)
+    << text;
+  EXPECT_TRUE(kafka_config::from_json(
+    R"({"producer": {"acks": "1", "enable.idempotence": "false"}})", "ok.json"));
+  EXPECT_TRUE(kafka_config::from_json(R"({"producer": {"acks": "-1"}})", "ok.json"));
+  auto client = kafka_config::from_json(R"({"client": {"acks": "1"}})", "c.json");
+  ASSERT_FALSE(client);
+  EXPECT_NE(error_of(client).find("'client.acks'"), std::string::npos) << error_of(client);
+}
+
+// librdkafka reads these files only when the first client starts, and then says only that
+// the SSL context failed.
+TEST(kafka_config, unreadable_security_files_are_named_with_their_key) {
+  auto cfg = kafka_config::from_json(
+    R"({"security": {"security.protocol": "ssl", "ssl.key.location": "/nonexistent/key.pem"}})",
+    "ssl.json");
+  ASSERT_FALSE(cfg);
+  EXPECT_NE(error_of(cfg).find("ssl.json: key 'security.ssl.key.location': file "
+                               "'/nonexistent/key.pem' does not exist"),
+            std::string::npos)
+    << error_of(cfg);
+  auto dir = kafka_config::from_json(R"({"security": {"ssl.certificate.location": "/tmp"}})",
+                                     "dir.json");
+  ASSERT_FALSE(dir);
+  EXPECT_NE(error_of(dir).find("is a directory"), std::string::npos) << error_of(dir);
+  // ssl.ca.location may be a directory of certificates, or "probe".
+  EXPECT_TRUE(kafka_config::from_json(R"({"security": {"ssl.ca.location": "/tmp"}})", "ca.json"));
+  EXPECT_TRUE(kafka_config::from_json(R"({"security": {"ssl.ca.location": "probe"}})", "ca.json"));
+}
