@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <thread>
 
+#include <caf/io/middleman.hpp>
+
 #include "kafka_actors/actors/admin.hpp"
 #include "kafka_actors/actors/circuit_breaker.hpp"
 #include "kafka_actors/actors/consumer.hpp"
@@ -17,6 +19,7 @@ namespace kafka_actors {
 
 actor_system_config::actor_system_config() {
   add_message_type<message>("kafka_actors::message");
+  add_message_type<message_batch>("kafka_actors::message_batch");
   add_message_type<delivery_report>("kafka_actors::delivery_report");
   add_message_type<batch_report>("kafka_actors::batch_report");
   add_message_type<topic_config>("kafka_actors::topic_config");
@@ -45,6 +48,11 @@ actor_system_config::actor_system_config() {
   set("scheduler.max-threads", static_cast<size_t>(cores));
   // Keep CAF quiet on stdout; our tools print what matters.
   set("logger.console", caf::atom("none"));
+}
+
+actor_system_config& actor_system_config::with_network() {
+  load<caf::io::middleman>();
+  return *this;
 }
 
 } // namespace kafka_actors

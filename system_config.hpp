@@ -12,6 +12,10 @@ namespace kafka_actors {
 class actor_system_config : public caf::actor_system_config {
 public:
   actor_system_config();
+
+  /// Loads CAF's middleman (BASP over TCP), which publish_node and connect_kafka_service
+  /// (actors/node.hpp) need. Call it before the actor_system is constructed.
+  actor_system_config& with_network();
 };
 
 } // namespace kafka_actors

@@ -36,9 +36,10 @@ caf::error validate_topic_name(const std::string& name) {
 caf::error validate(const topic_config& cfg) {
   if (auto err = validate_topic_name(cfg.name))
     return err;
-  if (cfg.partitions < 1)
+  // 100000: far beyond what a broker serves well, and what migration files accept.
+  if (cfg.partitions < 1 || cfg.partitions > 100000)
     return make_error(errc::invalid_argument,
-                      "topic '" + cfg.name + "': partitions must be >= 1, got "
+                      "topic '" + cfg.name + "': partitions must be 1..100000, got "
                         + std::to_string(cfg.partitions));
   if (cfg.replication_factor < 1)
     return make_error(errc::invalid_argument,

@@ -47,5 +47,6 @@ int topics(const std::vector<std::string>& argv);
 int groups(const std::vector<std::string>& argv);
 int migrate(const std::vector<std::string>& argv);
 int completion(const std::vector<std::string>& argv);
+int node(const std::vector<std::string>& argv);
 
 } // namespace kafka_actors::cli

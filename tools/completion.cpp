@@ -21,7 +21,7 @@ _kafka_actors() {
     --config|-c) COMPREPLY=($(compgen -f -- "$cur")); return ;;
   esac
   if [[ $COMP_CWORD -eq 1 ]]; then
-    COMPREPLY=($(compgen -W "quickstart produce consume health topics groups migrate completion --help" -- "$cur"))
+    COMPREPLY=($(compgen -W "quickstart produce consume health topics groups migrate node completion --help" -- "$cur"))
     return
   fi
   local common="-b --bootstrap --config --json -h --help"
@@ -50,6 +50,7 @@ _kafka_actors() {
       else
         COMPREPLY=($(compgen -d -W "$common --check" -- "$cur"))
       fi ;;
+    node) COMPREPLY=($(compgen -W "--port --bind -b --bootstrap --config -h --help" -- "$cur")) ;;
     completion) COMPREPLY=($(compgen -W "bash" -- "$cur")) ;;
   esac
 }

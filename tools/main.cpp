@@ -43,6 +43,7 @@ commands:
                plan/apply a topology file's desired topics
   groups       list, describe, lag, reset offsets (dry run unless --execute)
   migrate      plan, apply, status of versioned topic migrations (vNNN_<name>.json)
+  node         publish a KafkaService for other processes (CAF middleman) until SIGTERM
   completion   print the bash completion script ('source <(kafka-actors completion bash)')
 
 Without -b, produce, consume and quickstart run on the embedded default: librdkafka's
@@ -81,6 +82,8 @@ int main(int argc, char** argv) {
       return groups(rest);
     if (cmd == "migrate")
       return migrate(rest);
+    if (cmd == "node")
+      return node(rest);
     if (cmd == "completion")
       return completion(rest);
     std::cerr << "kafka-actors: unknown command '" << kafka_actors::printable(cmd)

@@ -55,7 +55,7 @@ int report_with_cause(const caf::error& err) {
 // Asks the brokers about `topic` with a short-lived client of the same configuration, so a
 // missing topic fails at once with one message instead of one error per record after
 // message.timeout.ms. Brokers that auto-create topics create it here, as a produce would.
-caf::error check_topic(const kafka_config& cfg, const std::string& topic) {
+caf::error check_topic(const kafka_config& cfg, const std::string& topic, int32_t partition) {
   auto props = cfg.producer_config();
   props["bootstrap.servers"] = cfg.bootstrap_servers;
   auto conf = make_conf(props);
@@ -87,6 +87,12 @@ caf::error check_topic(const kafka_config& cfg, const std::string& topic) {
                               : std::string{"does not exist"})
                          + " on " + cfg.bootstrap_servers + ": " + rd_error_text(terr)
                          + "; nothing was sent");
+    else if (partition >= md->topics[0].partition_cnt)
+      out = make_error(errc::invalid_argument,
+                       "-p " + std::to_string(partition) + ": topic '" + topic + "' has "
+                         + std::to_string(md->topics[0].partition_cnt) + " partitions (0.."
+                         + std::to_string(md->topics[0].partition_cnt - 1)
+                         + "); nothing was sent");
   }
   if (md)
     rd_kafka_metadata_destroy(md);
@@ -142,11 +148,19 @@ int produce(const std::vector<std::string>& argv) {
   self->request(*service, call_timeout, ping_atom_v)
     .receive([](int32_t) {}, [&](caf::error& err) { rc = report_with_cause(err); });
   if (rc == 0 && !cfg->is_embedded())
-    if (auto err = check_topic(*cfg, topic))
+    if (auto err = check_topic(*cfg, topic, partition))
       rc = code_of(err) == errc::broker_unreachable ? report_with_cause(err)
                                                     : report("produce", err);
+  // The embedded cluster lives as long as this command: its topic has the 3 partitions made
+  // here.
+  constexpr int32_t embedded_partitions = 3;
+  if (rc == 0 && cfg->is_embedded() && partition >= embedded_partitions)
+    rc = report("produce", make_error(errc::invalid_argument,
+                                      "-p " + std::to_string(partition) + ": the embedded "
+                                      "cluster's topic has 3 partitions (0..2); nothing was sent"));
   if (rc == 0 && cfg->is_embedded())
-    self->request(*service, call_timeout, create_topic_atom_v, topic_config{topic, 3, 1, {}})
+    self->request(*service, call_timeout, create_topic_atom_v,
+                  topic_config{topic, embedded_partitions, 1, {}})
       .receive([](bool) {}, [](caf::error&) {});
   uint64_t line_no = 0, ok = 0, failed = 0;
   auto flush = [&](message_batch& batch, uint64_t first_line) {

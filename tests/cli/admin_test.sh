@@ -54,6 +54,9 @@ grep -q "up to date" "$out/stdout"; check "plan after apply is up to date" $?
 
 # Records and a group: produce 20 to partition 0, consume them in group $g.
 seq 1 20 | timeout 60 "$cli" produce -b "$bs" -t "$t" -p 0 >/dev/null 2>"$out/err"; check "produce 20" $?
+seq 1 3 | timeout 60 "$cli" produce -b "$bs" -t "$t" -p 9 >/dev/null 2>"$out/err"; [[ $? -eq 1 ]]
+check "produce to a partition the topic lacks exits 1" $?
+grep -q "has 4 partitions (0..3); nothing was sent" "$out/err"; check "produce -p 9 names the partitions" $?
 timeout 60 "$cli" consume -b "$bs" -t "$t" -G "$g" -e >/dev/null 2>"$out/err"; check "consume -e in the group" $?
 run groups list; grep -q "^$g " "$out/stdout"; check "groups list shows the group" $?
 # The group committed, so the broker has __consumer_offsets: listed only when asked.

@@ -41,7 +41,9 @@ timeout 5 "$cli" >"$out/stdout" 2>"$out/err"; [[ $? -eq 2 ]]; check "no argument
 check "no arguments: usage on stderr only" $?
 
 # Numbers are range-checked before anything is allocated or connected.
-usage "quickstart -p huge" "'-p' needs a number in 1..2147483647, got '99999999999'" quickstart -p 99999999999
+usage "quickstart -p huge" "'-p' needs a number in 1..1000, got '99999999999'" quickstart -p 99999999999
+usage "quickstart -p beyond the mock's reach" "'-p' needs a number in 1..1000, got '2000000000'" quickstart -p 2000000000
+usage "quickstart -n huge" "'-n' needs a number in 2..1000000000" quickstart -n 99999999999
 usage "consume -c -5" "got '-5'" consume -t x -c -5
 usage "consume --timeout -3" "'--timeout' needs a number in 1..31536000, got '-3'" consume -t x --timeout -3
 usage "produce -p -5" "'-p' needs a number in -1..2147483647, got '-5'" produce -t x -p -5
@@ -121,6 +123,12 @@ bash -n "$out/completion.bash"; check "completion script is valid bash" $?
 printf 'k1:v1\nk2:v2\n' | timeout 60 "$cli" produce -tlines -K: >/dev/null 2>"$out/err"
 check "produce -tlines -K: exits 0" $?
 grep -q "2 records delivered" "$out/err"; check "produce -tlines -K: delivers 2" $?
+
+# A partition the topic does not have is refused once, before any line is sent.
+printf 'a\nb\n' | timeout 60 "$cli" produce -t lines -p 7 >/dev/null 2>"$out/err"; [[ $? -eq 1 ]]
+check "produce -p beyond the topic exits 1" $?
+grep -q "has 3 partitions (0..2); nothing was sent" "$out/err" && [[ $(wc -l <"$out/err") -eq 1 ]]
+check "produce -p beyond the topic: one line naming the partitions" $?
 
 echo "$pass passed, $fails failed"
 [[ $fails -eq 0 ]]

@@ -13,10 +13,11 @@ out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 unset KAFKA_ACTORS_BOOTSTRAP_SERVERS
 
-# -b '' is not "embedded": it fails before anything is sent.
+# -b '' is not "embedded": a usage error before anything is sent (every option's value must
+# be non-empty).
 echo x | "$cli" produce -b '' -t t 2>"$out/err"; rc=$?
-[[ $rc -eq 1 ]]; check "-b '' exits 1" $?
-grep -q "empty bootstrap servers" "$out/err"; check "-b '' says empty bootstrap servers" $?
+[[ $rc -eq 2 ]]; check "-b '' exits 2" $?
+grep -q "'-b' needs a non-empty value" "$out/err"; check "-b '' says it needs a value" $?
 ! grep -q "delivered" "$out/err"; check "-b '' delivers nothing" $?
 echo x | "$cli" produce -b '  ' -t t 2>"$out/err"; [[ $? -eq 1 ]]; check "-b blank exits 1" $?
 

@@ -1,0 +1,243 @@
+#include "kafka_actors/actors/node.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <functional>
+#include <unordered_map>
+
+#include <fcntl.h>
+#include <netdb.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <caf/io/middleman.hpp>
+#include <caf/scoped_actor.hpp>
+#include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
+
+#include "kafka_actors/runtime/errors.hpp"
+
+namespace kafka_actors {
+
+namespace {
+
+node_actor::behavior_type greeter(node_actor::pointer self, kafka_service_actor service) {
+  // The node's lifetime is the service's: once the service is gone, greeting is pointless.
+  self->monitor(service);
+  self->set_down_handler([=](const caf::down_msg&) { self->quit(); });
+  return {
+    [=](hello_atom, int32_t version) -> caf::result<kafka_service_actor> {
+      if (version != node_protocol_version)
+        return make_error(errc::invalid_argument,
+                          "this node speaks kafka-actors node protocol v"
+                            + std::to_string(node_protocol_version) + ", the client v"
+                            + std::to_string(version) + ": run the same version on both");
+      return service;
+    },
+  };
+}
+
+// The client's side of a node: a local actor with KafkaService's protocol that forwards each
+// request to the remote service and keeps its promise. CAF 0.17 drops a request sent to the
+// proxy of a node that is gone without answering it, so the caller would wait out its own
+// timeout; this actor watches the node and fails every pending and later request at once.
+struct remote_service_state {
+  static inline const char* name = "kafka-remote-service";
+  kafka_service_actor remote;
+  std::string where;
+  caf::error lost; // set once the node is gone
+  uint64_t next_id = 0;
+  std::unordered_map<uint64_t, std::function<void(const caf::error&)>> pending;
+};
+
+using remote_pointer = kafka_service_actor::stateful_pointer<remote_service_state>;
+
+template <class R, class... Ts>
+caf::result<R> forward(remote_pointer self, Ts&&... xs) {
+  auto& st = self->state;
+  if (st.lost)
+    return st.lost;
+  auto rp = self->template make_response_promise<R>();
+  auto id = st.next_id++;
+  st.pending.emplace(id, [rp](const caf::error& err) mutable { rp.deliver(err); });
+  // No timeout here: the caller's request has its own, and the node's loss answers it.
+  self->request(st.remote, caf::infinite, std::forward<Ts>(xs)...)
+    .then(
+      [=](R& reply) mutable {
+        if (self->state.pending.erase(id) > 0)
+          rp.deliver(std::move(reply));
+      },
+      [=](caf::error& err) mutable {
+        if (self->state.pending.erase(id) > 0)
+          rp.deliver(std::move(err));
+      });
+  return rp;
+}
+
+kafka_service_actor::behavior_type remote_service(remote_pointer self,
+                                                  kafka_service_actor remote,
+                                                  std::string where) {
+  self->state.remote = remote;
+  self->state.where = where;
+  self->monitor(remote);
+  self->set_down_handler([=](const caf::down_msg& dm) {
+    auto& st = self->state;
+    st.lost = make_error(errc::stopped, "the KafkaService of node " + st.where + " is gone ("
+                                          + self->system().render(dm.reason)
+                                          + "): its node stopped or the connection was lost");
+    auto pending = std::move(st.pending);
+    for (auto& [id, fail] : pending)
+      fail(st.lost);
+    // Later requests get CAF's request_receiver_down at once. Quitting now also lets the
+    // client's actor system end: the middleman holds this actor (it sent over the wire)
+    // until it quits.
+    self->quit(st.lost);
+  });
+  auto no_subscriptions = [=] {
+    return make_error(errc::invalid_argument,
+                      "node " + where + ": subscriptions cannot cross nodes yet (a handler "
+                      "runs in the node's process); run the consumer in the node, or in this "
+                      "process with a local KafkaService");
+  };
+  return {
+    [=](send_atom a, message& m) { return forward<delivery_report>(self, a, std::move(m)); },
+    [=](send_atom a, message_batch& b) { return forward<batch_report>(self, a, std::move(b)); },
+    [=](try_send_atom a, message_batch& b) {
+      return forward<batch_report>(self, a, std::move(b));
+    },
+    [=](subscribe_atom, subscription&) -> caf::result<uint64_t> { return no_subscriptions(); },
+    [=](stop_atom a, uint64_t id) { return forward<consumer_status>(self, a, id); },
+    [=](ready_atom a, uint64_t id) { return forward<bool>(self, a, id); },
+    [=](create_topic_atom a, topic_config& t) { return forward<bool>(self, a, std::move(t)); },
+    [=](ping_atom a) { return forward<int32_t>(self, a); },
+    [=](lag_atom a, std::string& group, std::vector<std::string>& topics) {
+      return forward<int64_t>(self, a, std::move(group), std::move(topics));
+    },
+    [=](status_atom a) { return forward<service_status>(self, a); },
+    [=](producer_atom a) { return forward<producer_actor>(self, a); },
+    [=](metrics_atom a) { return forward<std::string>(self, a); },
+    [=](stop_all_atom a) { return forward<bool>(self, a); },
+    [=](restart_atom, uint64_t) {
+      // The remote service's own timer message: nothing to forward from here.
+    },
+  };
+}
+
+struct fd_guard {
+  int fd = -1;
+  ~fd_guard() {
+    if (fd >= 0)
+      ::close(fd);
+  }
+};
+
+// CAF's remote_actor waits without a deadline for a BASP handshake, so a port where some
+// other server listens silently (HTTP waits for a request) would hang the caller. A BASP
+// node writes its server handshake (operation byte 0) as soon as it accepts: look for that
+// first, within the deadline.
+caf::error probe_node(const std::string& host, uint16_t port, std::chrono::milliseconds timeout) {
+  auto where = host + ":" + std::to_string(port);
+  addrinfo hints{};
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* res = nullptr;
+  if (auto rc = ::getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &res); rc != 0)
+    return make_error(errc::broker_unreachable,
+                      "node " + where + ": cannot resolve '" + host + "': " + gai_strerror(rc));
+  std::unique_ptr<addrinfo, decltype(&::freeaddrinfo)> guard{res, ::freeaddrinfo};
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  auto left_ms = [&] {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+      deadline - std::chrono::steady_clock::now());
+    return static_cast<int>(std::max<int64_t>(0, left.count()));
+  };
+  std::string last = "no address";
+  for (auto ai = res; ai; ai = ai->ai_next) {
+    fd_guard s{::socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
+                        ai->ai_protocol)};
+    if (s.fd < 0)
+      continue;
+    if (::connect(s.fd, ai->ai_addr, ai->ai_addrlen) != 0 && errno != EINPROGRESS) {
+      last = std::strerror(errno);
+      continue;
+    }
+    pollfd pw{s.fd, POLLOUT, 0};
+    if (::poll(&pw, 1, left_ms()) <= 0) {
+      last = "no answer to connect";
+      continue;
+    }
+    int soerr = 0;
+    socklen_t len = sizeof(soerr);
+    ::getsockopt(s.fd, SOL_SOCKET, SO_ERROR, &soerr, &len);
+    if (soerr != 0) {
+      last = std::strerror(soerr);
+      continue;
+    }
+    pollfd pr{s.fd, POLLIN, 0};
+    if (::poll(&pr, 1, left_ms()) <= 0)
+      return make_error(errc::invalid_argument,
+                        "node " + where + ": something listens there but sent no kafka-actors "
+                        "node handshake within " + std::to_string(timeout.count())
+                          + " ms: not a node (is it the monitoring or a broker port?)");
+    unsigned char first = 0xff;
+    auto n = ::recv(s.fd, &first, 1, 0);
+    if (n != 1 || first != 0)
+      return make_error(errc::invalid_argument,
+                        "node " + where + ": what listens there is not a kafka-actors node "
+                        "(its first bytes are no BASP handshake)");
+    return caf::none;
+  }
+  return make_error(errc::broker_unreachable, "node " + where + ": cannot connect (" + last + ")");
+}
+
+} // namespace
+
+caf::expected<uint16_t> publish_node(caf::actor_system& sys, kafka_service_actor service,
+                                     const std::string& bind, uint16_t port) {
+  if (!sys.has_middleman())
+    return make_error(errc::invalid_config,
+                      "publishing a node needs CAF's middleman: construct the actor system "
+                      "from actor_system_config{}.with_network()");
+  auto node = sys.spawn(greeter, std::move(service));
+  auto bound = sys.middleman().publish(node, port, bind.empty() ? nullptr : bind.c_str(), true);
+  if (!bound) {
+    caf::anon_send_exit(node, caf::exit_reason::user_shutdown);
+    return make_error(errc::invalid_argument, "cannot listen on " + bind + ":"
+                                                + std::to_string(port) + ": "
+                                                + sys.render(bound.error()));
+  }
+  return *bound;
+}
+
+caf::expected<kafka_service_actor>
+connect_kafka_service(caf::actor_system& sys, const std::string& host, uint16_t port,
+                      std::chrono::milliseconds timeout) {
+  if (!sys.has_middleman())
+    return make_error(errc::invalid_config,
+                      "connecting to a node needs CAF's middleman: construct the actor system "
+                      "from actor_system_config{}.with_network()");
+  if (auto err = probe_node(host, port, timeout))
+    return err;
+  auto where = host + ":" + std::to_string(port);
+  auto node = sys.middleman().remote_actor<node_actor>(host, port);
+  if (!node)
+    return make_error(errc::invalid_argument,
+                      "node " + where + ": " + sys.render(node.error())
+                        + " (a node of another kafka-actors version?)");
+  caf::expected<kafka_service_actor> out{caf::error{}};
+  caf::scoped_actor self{sys};
+  self->request(*node, timeout, hello_atom_v, node_protocol_version)
+    .receive([&](kafka_service_actor& service) {
+               out = sys.spawn(remote_service, std::move(service), where);
+             },
+             [&](caf::error& err) {
+               out = code_of(err) == errc::none
+                       ? make_error(errc::timeout, "node " + where + ": no greeting within "
+                                                     + std::to_string(timeout.count())
+                                                     + " ms (" + sys.render(err) + ")")
+                       : std::move(err);
+             });
+  return out;
+}
+
+} // namespace kafka_actors
