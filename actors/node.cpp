@@ -22,22 +22,6 @@ namespace kafka_actors {
 
 namespace {
 
-node_actor::behavior_type greeter(node_actor::pointer self, kafka_service_actor service) {
-  // The node's lifetime is the service's: once the service is gone, greeting is pointless.
-  self->monitor(service);
-  self->set_down_handler([=](const caf::down_msg&) { self->quit(); });
-  return {
-    [=](hello_atom, int32_t version) -> caf::result<kafka_service_actor> {
-      if (version != node_protocol_version)
-        return make_error(errc::invalid_argument,
-                          "this node speaks kafka-actors node protocol v"
-                            + std::to_string(node_protocol_version) + ", the client v"
-                            + std::to_string(version) + ": run the same version on both");
-      return service;
-    },
-  };
-}
-
 // The client's side of a node: a local actor with KafkaService's protocol that forwards each
 // request to the remote service and keeps its promise. CAF 0.17 drops a request sent to the
 // proxy of a node that is gone without answering it, so the caller would wait out its own
@@ -78,6 +62,8 @@ caf::result<R> forward(remote_pointer self, Ts&&... xs) {
 kafka_service_actor::behavior_type remote_service(remote_pointer self,
                                                   kafka_service_actor remote,
                                                   std::string where) {
+  // On the node, the same forwarding shields the service (see greeter); on the client, it
+  // answers for a node that is gone.
   self->state.remote = remote;
   self->state.where = where;
   self->monitor(remote);
@@ -120,6 +106,27 @@ kafka_service_actor::behavior_type remote_service(remote_pointer self,
     [=](stop_all_atom a) { return forward<bool>(self, a); },
     [=](restart_atom, uint64_t) {
       // The remote service's own timer message: nothing to forward from here.
+    },
+  };
+}
+
+node_actor::behavior_type greeter(node_actor::pointer self, kafka_service_actor local) {
+  // Clients get a forwarder that answers every request itself, not the service: a reply
+  // straight from the service's admin actor or producer would put that actor's address on
+  // the wire, the middleman would hold it until the actor system ends, and a detached one
+  // (the admin) would then keep the system from ending at all.
+  auto service = self->spawn(remote_service, local, std::string{"this node"});
+  // The node's lifetime is the service's: once the service is gone, greeting is pointless.
+  self->monitor(local);
+  self->set_down_handler([=](const caf::down_msg&) { self->quit(); });
+  return {
+    [=](hello_atom, int32_t version) -> caf::result<kafka_service_actor> {
+      if (version != node_protocol_version)
+        return make_error(errc::invalid_argument,
+                          "this node speaks kafka-actors node protocol v"
+                            + std::to_string(node_protocol_version) + ", the client v"
+                            + std::to_string(version) + ": run the same version on both");
+      return service;
     },
   };
 }

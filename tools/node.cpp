@@ -53,6 +53,10 @@ int node(const std::vector<std::string>& argv) {
   sigemptyset(&stop_signals);
   sigaddset(&stop_signals, SIGINT);
   sigaddset(&stop_signals, SIGTERM);
+  // A shell starts background jobs with SIGINT ignored, and an ignored signal never reaches
+  // sigwait: take both back first.
+  std::signal(SIGINT, SIG_DFL);
+  std::signal(SIGTERM, SIG_DFL);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
   actor_system_config sys_cfg;
