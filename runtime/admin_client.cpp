@@ -832,6 +832,21 @@ caf::expected<int64_t> admin_client::delete_records(const std::string& topic, in
                       what + ": topic " + quoted(topic) + " has no partition "
                         + std::to_string(partition) + " (it has "
                         + std::to_string(mt->partition_cnt) + ")");
+  // librdkafka 2.0.2 crashes (SIGSEGV in its own thread; every time on a fresh broker under
+  // ASan) on the broker's OFFSET_OUT_OF_RANGE answer to DeleteRecords: an offset past the
+  // end is refused here, before librdkafka is asked.
+  {
+    int64_t low = 0, high = 0;
+    if (auto err = rd_kafka_query_watermark_offsets(
+          rk_.get(), topic.c_str(), partition, &low, &high,
+          static_cast<int>(cfg_.connect_timeout.count())))
+      return result_error(err, nullptr, what, topic);
+    if (offset > high)
+      return make_error(errc::invalid_argument, what + ": offset " + std::to_string(offset)
+                                                  + " is beyond the end of the partition"
+                                                  + " (it ends at " + std::to_string(high)
+                                                  + ")");
+  }
   tpl_ptr before{rd_kafka_topic_partition_list_new(1)};
   rd_kafka_topic_partition_list_add(before.get(), topic.c_str(), partition)->offset
     = offset == -1 ? RD_KAFKA_OFFSET_END : offset;
