@@ -11,23 +11,16 @@
 #include "kafka_actors/topology/migration.hpp"
 #include "kafka_actors/topology/migration_ledger.hpp"
 #include "kafka_actors/topology/migration_status.hpp"
+#include "support/expect_text.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace kafka_actors;
+using ka_test::error_of;
 using ka_test::temp_dir;
 using kind = topic_op::kind;
 using state = migration_status::entry::state;
 
 namespace {
-
-template <class T>
-std::string error_of(const caf::expected<T>& x) {
-  return x ? std::string{"(no error)"} : describe(x.error());
-}
-
-#define EXPECT_HAS(text, part) \
-  EXPECT_NE(std::string{text}.find(part), std::string::npos) << "missing: " << (part) \
-                                                             << "\nin: " << (text)
 
 const std::string all_four_ops = R"({
   "description": "orders and friends",

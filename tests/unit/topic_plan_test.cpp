@@ -6,22 +6,15 @@
 
 #include "kafka_actors/runtime/errors.hpp"
 #include "kafka_actors/topology/topic_plan.hpp"
+#include "support/expect_text.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace kafka_actors;
+using ka_test::error_of;
 using ka_test::temp_dir;
 using kind = topic_op::kind;
 
 namespace {
-
-template <class T>
-std::string error_of(const caf::expected<T>& x) {
-  return x ? std::string{"(no error)"} : describe(x.error());
-}
-
-#define EXPECT_HAS(text, part) \
-  EXPECT_NE(std::string{text}.find(part), std::string::npos) << "missing: " << (part) \
-                                                             << "\nin: " << (text)
 
 std::map<std::string, topic_state> cluster(std::vector<topic_state> topics) {
   std::map<std::string, topic_state> out;
