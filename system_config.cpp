@@ -6,6 +6,7 @@
 #include <caf/io/middleman.hpp>
 
 #include "kafka_actors/actors/admin.hpp"
+#include "kafka_actors/actors/alert_evaluator.hpp"
 #include "kafka_actors/actors/circuit_breaker.hpp"
 #include "kafka_actors/actors/consumer.hpp"
 #include "kafka_actors/actors/kafka_service.hpp"
@@ -37,6 +38,8 @@ actor_system_config::actor_system_config() {
   add_message_type<group_description>("kafka_actors::group_description");
   add_message_type<std::vector<partition_offsets>>(
     "std::vector<kafka_actors::partition_offsets>");
+  add_message_type<alert_observation>("kafka_actors::alert_observation");
+  add_message_type<alert_stats>("kafka_actors::alert_stats");
   add_error_category(error_category, [](uint8_t code, caf::atom_value,
                                         const caf::message& ctx) -> std::string {
     std::string out = to_string(static_cast<errc>(code));

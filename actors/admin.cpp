@@ -184,6 +184,28 @@ admin_actor::behavior_type admin_impl(admin_actor::stateful_pointer<admin_state>
         return n.error();
       return *n;
     },
+    [=](watermarks_atom, const std::vector<std::string>& partitions) {
+      std::map<std::string, int64_t> out;
+      auto timeout = static_cast<int>(self->state.timeout.count());
+      for (auto& label : partitions) {
+        auto open = label.rfind('[');
+        if (open == std::string::npos || label.back() != ']')
+          continue;
+        auto topic = label.substr(0, open);
+        int32_t partition = 0;
+        try {
+          partition = std::stoi(label.substr(open + 1));
+        } catch (const std::exception&) {
+          continue;
+        }
+        int64_t low = 0, high = 0;
+        if (rd_kafka_query_watermark_offsets(self->state.rk.get(), topic.c_str(), partition, &low,
+                                             &high, timeout))
+          break;
+        out[label] = high;
+      }
+      return out;
+    },
     [=](lag_atom, const std::string& group,
         const std::vector<std::string>& topics) -> caf::result<int64_t> {
       auto lag = group_lag(self->state, *cfg, group, topics);

@@ -33,6 +33,11 @@ using admin_actor = caf::typed_actor<
   // Total lag of `group` over every partition of `topics`: end offset minus committed offset
   // (a partition without a commit counts from its start).
   caf::replies_to<lag_atom, std::string, std::vector<std::string>>::with<int64_t>,
+  // The high watermark of each "topic[partition]", asked of the partition's leader (not the
+  // cached value, which a paused partition stops refreshing). Partitions whose query failed
+  // are left out; after the first failure the rest are not asked (the brokers are likely
+  // away, and each query would wait connect_timeout).
+  caf::replies_to<watermarks_atom, std::vector<std::string>>::with<std::map<std::string, int64_t>>,
   // The Admin API (runtime/admin_client.hpp has each call's contract). A real cluster only:
   // on the embedded one these fail with errc::invalid_config saying so.
   caf::replies_to<list_topics_atom, bool>::with<std::vector<std::string>>, // bool: internal too

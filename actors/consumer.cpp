@@ -191,6 +191,8 @@ struct consumer_state {
       s.assigned.push_back(label(tp));
     for (auto& [tp, off] : flow->stored_positions())
       s.stored[label(tp)] = off;
+    for (auto& [tp, ts] : flow->oldest_pending_timestamps())
+      s.oldest_pending[label(tp)] = ts;
     for (auto& tp : flow->at_end())
       s.at_end.push_back(label(tp));
     s.paused = flow->paused();
@@ -434,7 +436,8 @@ struct consumer_state {
       rd_kafka_message_destroy(m);
       return;
     }
-    flow_record r{m, part_of(m), m->offset, m->len + m->key_len};
+    flow_record r{m, part_of(m), m->offset, m->len + m->key_len,
+                  rd_kafka_message_timestamp(m, nullptr)};
     flow->take(r, sub.honor_due_header ? due_of(m) : 0, now_wall, dropped);
     destroy_dropped();
   }
@@ -737,7 +740,11 @@ consumer_actor::behavior_type consumer_impl(consumer_pointer self,
         st.ready_waiters.push_back(rp);
       return rp;
     },
-    [=](status_atom) { return self->state.status(); },
+    [=](status_atom) {
+      auto s = self->state.status();
+      s.mailbox = self->mailbox().size();
+      return s;
+    },
     [=](poll_atom) { serve(self); },
     [=](tick_atom) { on_tick(self); },
   };

@@ -101,6 +101,11 @@ struct consumer_status {
   /// Set in a final status when the stop deadline passed before the group close finished:
   /// the offsets in `stored` may not have been committed.
   bool stop_deadline_passed = false;
+  /// Messages waiting in the consumer actor's mailbox when the status was taken.
+  uint64_t mailbox = 0;
+  /// Per "topic[partition]" with records taken and not yet acknowledged: the oldest one's
+  /// timestamp (ms since the epoch). Now minus it is the partition's time lag.
+  std::map<std::string, int64_t> oldest_pending;
 };
 
 template <class Inspector>
@@ -111,7 +116,7 @@ typename Inspector::result_type inspect(Inspector& f, consumer_status& x) {
            x.handled, x.retried_in_place, x.forwarded_to_retry, x.dead_lettered, x.dropped,
            x.deduplicated, x.dropped_on_revoke, x.breaker, x.breaker_opened, x.last_error, x.failure,
            x.stop_deadline_passed, x.revoke_drains, x.revoke_drain_timeouts, x.share_pauses,
-           x.group, x.statistics, x.handler_duration);
+           x.group, x.statistics, x.handler_duration, x.mailbox, x.oldest_pending);
 }
 
 using consumer_actor = caf::typed_actor<

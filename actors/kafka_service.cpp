@@ -375,6 +375,7 @@ kafka_service_actor::behavior_type service_impl(service_pointer self,
       out->restarts = st.restarts;
       out->last_failure = st.last_failure;
       out->failed = st.failed;
+      out->mailbox = self->mailbox().size();
       auto pending = std::make_shared<size_t>(1);
       auto done = [=]() mutable {
         if (--*pending == 0)

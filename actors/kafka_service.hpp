@@ -37,12 +37,15 @@ struct service_status {
   std::string last_failure;
   /// Subscriptions given up after flow_config::max_restarts failed runs in a row, with why.
   std::map<uint64_t, std::string> failed;
+  /// Messages waiting in the service actor's mailbox when the status was taken.
+  uint64_t mailbox = 0;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, service_status& x) {
   return f(caf::meta::type_name("kafka_actors::service_status"), x.bootstrap_servers,
-           x.embedded, x.producer, x.consumers, x.restarts, x.last_failure, x.failed);
+           x.embedded, x.producer, x.consumers, x.restarts, x.last_failure, x.failed,
+           x.mailbox);
 }
 
 using kafka_service_actor = caf::typed_actor<

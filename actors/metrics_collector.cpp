@@ -8,6 +8,7 @@
 #include <caf/typed_event_based_actor.hpp>
 
 #include "kafka_actors/actors/admin.hpp"
+#include "kafka_actors/actors/alert_evaluator.hpp"
 #include "kafka_actors/actors/kafka_service.hpp"
 #include "kafka_actors/runtime/client_statistics.hpp"
 #include "kafka_actors/runtime/errors.hpp"
@@ -43,10 +44,20 @@ struct collector_state {
   uint64_t collections = 0;
   uint64_t statistics_errors = 0;
   std::string last_statistics_error;
+  // Spawned when monitoring.alerts has rules; fed one observation per round.
+  alert_evaluator_actor evaluator;
+  bool evaluating = false;
+  alert_stats alerts;
+  uint64_t evaluator_restarts = 0;
+  // High watermarks of paused partitions asked of their leaders ("topic[partition]").
+  std::map<std::string, int64_t> asked_highs;
+  bool asking_watermarks = false;
 
   ~collector_state() {
     if (prober)
       caf::anon_send_exit(prober, caf::exit_reason::user_shutdown);
+    if (evaluator)
+      caf::anon_send_exit(evaluator, caf::exit_reason::user_shutdown);
   }
 };
 
@@ -163,6 +174,68 @@ void consumer_metrics(metric_set& m, uint64_t id, const consumer_status& c) {
                  c.breaker);
 }
 
+void alert_metrics(metric_set& m, const collector_state& st) {
+  if (st.cfg.alerts.rules.empty())
+    return;
+  m.counter("kafka_actors_alert_evaluator_restarts_total",
+            "Times the alert evaluator failed and was started again.", {},
+            num(st.evaluator_restarts));
+  for (auto& [rule, n] : st.alerts.firing)
+    m.gauge("kafka_actors_alerts_firing", "Instances of an alert rule firing now.",
+            {{"rule", rule}}, num(n));
+  for (const char* sink : {"log", "topic", "alertmanager"}) {
+    auto at = [&](const std::map<std::string, uint64_t>& xs) {
+      auto i = xs.find(sink);
+      return i == xs.end() ? 0.0 : num(i->second);
+    };
+    m.counter("kafka_actors_alert_notifications_total",
+              "Alert events (firing, repeated, resolved) a sink took.", {{"sink", sink}},
+              at(st.alerts.sent));
+    m.counter("kafka_actors_alert_notifications_failed_total",
+              "Alert events a sink could not take (topic not written, Alertmanager not "
+              "answering).",
+              {{"sink", sink}}, at(st.alerts.failed));
+  }
+}
+
+// Hands the round to the evaluator; a round still being evaluated (a slow Alertmanager)
+// makes this one wait for the next.
+void evaluate(collector_pointer self, alert_observation obs) {
+  auto& st = self->state;
+  if (!st.evaluator || st.evaluating)
+    return;
+  st.evaluating = true;
+  auto at = std::chrono::duration_cast<std::chrono::milliseconds>(
+              std::chrono::system_clock::now().time_since_epoch())
+              .count();
+  auto wait = st.cfg.alerts.alertmanager_timeout * 2 + st.cfg.interval;
+  self->request(st.evaluator, wait, observe_atom_v, std::move(obs), static_cast<int64_t>(at))
+    .then(
+      [=](const alert_stats& stats) {
+        self->state.evaluating = false;
+        self->state.alerts = stats;
+      },
+      [=](const caf::error&) { self->state.evaluating = false; });
+}
+
+// For the next round: the high watermarks of the paused partitions, from their leaders.
+void ask_watermarks(collector_pointer self, std::vector<std::string> partitions) {
+  auto& st = self->state;
+  if (partitions.empty())
+    st.asked_highs.clear(); // nothing paused: the cached watermarks are fresh
+  if (partitions.empty() || st.asking_watermarks || !st.prober)
+    return;
+  st.asking_watermarks = true;
+  self->request(st.prober, st.cfg.broker_timeout * 2 + std::chrono::seconds{5}, watermarks_atom_v,
+                std::move(partitions))
+    .then(
+      [=](std::map<std::string, int64_t>& highs) {
+        self->state.asking_watermarks = false;
+        self->state.asked_highs = std::move(highs);
+      },
+      [=](const caf::error&) { self->state.asking_watermarks = false; });
+}
+
 void publish(collector_pointer self) {
   auto& st = self->state;
   st.board->publish(st.metrics_text, st.ready.evaluate(st.inputs, clock_type::now()));
@@ -190,6 +263,12 @@ void collect(collector_pointer self, const service_status& s) {
             metric_type::gauge);
   m.declare("kafka_actors_consumer_committed_offset",
             "Offset the group last committed for an assigned partition.", metric_type::gauge);
+  m.declare("kafka_actors_consumer_time_lag_seconds",
+            "Age of the oldest record of an assigned partition that was taken from the broker "
+            "and not yet acknowledged by the handler (0 when caught up; absent while the "
+            "waiting records were not fetched yet). Record timestamps are the producers' "
+            "clocks (CreateTime) or the broker's (LogAppendTime).",
+            metric_type::gauge);
   m.declare("kafka_actors_broker_up",
             "1 while a consumer's connection to the broker is up (librdkafka state UP).",
             metric_type::gauge);
@@ -200,8 +279,25 @@ void collect(collector_pointer self, const service_status& s) {
   std::set<std::tuple<std::string, std::string, int32_t>> lag_seen;
   std::map<std::string, bool> brokers;
   std::vector<progress_sample> samples;
+  alert_observation obs;
+  auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                  std::chrono::system_clock::now().time_since_epoch())
+                  .count();
+  uint64_t consumer_mailboxes = 0;
+  std::vector<std::string> paused_partitions;
+  obs.records.push_back({"producer", s.producer.failed, s.producer.delivered + s.producer.failed});
+  if (!s.producer.breaker.empty())
+    obs.breakers.push_back({"producer", s.producer.breaker == "open"});
+  std::map<std::string, alert_observation::record_counts> group_records;
   for (auto& [id, c] : s.consumers) {
     consumer_metrics(m, id, c);
+    consumer_mailboxes += c.mailbox;
+    auto& g = group_records["group " + c.group];
+    g.failed += c.dead_lettered + c.dropped;
+    g.total += c.dispatched;
+    if (!c.breaker.empty())
+      obs.breakers.push_back({"subscription " + std::to_string(id) + " (group " + c.group + ")",
+                              c.breaker == "open"});
     in.consumers.push_back(
       health_inputs::consumer{id, c.group, c.assigned.size(), c.failure, c.breaker, c.stopping});
     auto& sample = samples.emplace_back();
@@ -219,6 +315,14 @@ void collect(collector_pointer self, const service_status& s) {
       continue;
     }
     keep_assigned(*stats, c.assigned);
+    // A paused partition's cached high watermark stops moving in librdkafka 2.0.2: the one
+    // the prober asked the leader for last round is newer.
+    for (auto& p : stats->partitions)
+      if (auto j = st.asked_highs.find(p.topic + "[" + std::to_string(p.partition) + "]");
+          j != st.asked_highs.end() && j->second > p.hi_offset)
+        p.hi_offset = j->second;
+    if (c.paused)
+      paused_partitions.insert(paused_partitions.end(), c.assigned.begin(), c.assigned.end());
     for (auto& p : stats->partitions) {
       // Two members of a group may both list a partition for a moment during a rebalance:
       // one series each.
@@ -226,8 +330,19 @@ void collect(collector_pointer self, const service_status& s) {
         continue;
       metric_labels l{{"group", c.group}, {"topic", p.topic},
                       {"partition", std::to_string(p.partition)}};
-      if (auto lag = committed_lag(p); lag >= 0)
+      auto lag = committed_lag(p);
+      if (lag >= 0) {
         m.gauge("kafka_actors_consumer_lag_messages", "", l, static_cast<double>(lag));
+        obs.lags.push_back({c.group, p.topic, p.partition, lag});
+      }
+      // Time lag: the age of the oldest record taken and not yet acknowledged; 0 when the
+      // group is caught up; absent while records wait on the broker unseen (no timestamp).
+      if (auto j = c.oldest_pending.find(p.topic + "[" + std::to_string(p.partition) + "]");
+          j != c.oldest_pending.end())
+        m.gauge("kafka_actors_consumer_time_lag_seconds", "", l,
+                std::max<double>(0, static_cast<double>(now_ms - j->second) / 1000.0));
+      else if (lag == 0)
+        m.gauge("kafka_actors_consumer_time_lag_seconds", "", l, 0);
       if (p.hi_offset >= 0)
         m.gauge("kafka_actors_consumer_high_watermark_offset", "", l,
                 static_cast<double>(p.hi_offset));
@@ -252,6 +367,11 @@ void collect(collector_pointer self, const service_status& s) {
     m.gauge("kafka_actors_broker_up", "", {{"broker", name}}, up ? 1 : 0);
   auto verdict = st.progress->observe(samples, clock_type::now());
   in.progress_problem = verdict.reason();
+  for (auto& [source, counts] : group_records)
+    obs.records.push_back({source, counts.failed, counts.total});
+  for (auto& x : verdict.stalled)
+    obs.stalled.push_back({x.group, x.topic, x.partition, x.waiting, x.stalled_for});
+  obs.broker_error = in.broker_error;
   for (auto& c : samples) {
     bool stuck = false;
     for (auto& j : verdict.stuck_joining)
@@ -273,6 +393,13 @@ void collect(collector_pointer self, const service_status& s) {
               stalled ? 1 : 0);
     }
   }
+  for (auto [kind, n] : {std::pair<const char*, uint64_t>{"service", s.mailbox},
+                         {"producer", s.producer.mailbox},
+                         {"consumer", consumer_mailboxes}})
+    m.gauge("kafka_actors_mailbox_messages",
+            "Messages waiting in the mailboxes of the actors of one kind (summed over them) "
+            "when the round's status was taken.",
+            {{"actor", kind}}, num(n));
   m.counter("kafka_actors_service_restarts_total",
             "Consumer restarts after failures, over all subscriptions.", {}, num(s.restarts));
   m.gauge("kafka_actors_subscriptions_running", "Consumers the service runs now.", {},
@@ -293,8 +420,11 @@ void collect(collector_pointer self, const service_status& s) {
   m.counter("kafka_actors_metrics_statistics_errors_total",
             "librdkafka statistics documents that could not be parsed.", {},
             num(st.statistics_errors));
+  alert_metrics(m, st);
   st.metrics_text = m.exposition();
   st.board->publish(st.metrics_text, std::move(report));
+  evaluate(self, std::move(obs));
+  ask_watermarks(self, std::move(paused_partitions));
 }
 
 void on_tick(collector_pointer self) {
@@ -356,6 +486,24 @@ collector_impl(collector_pointer self, std::shared_ptr<kafka_config> cfg,
     st.prober = *prober;
   else
     st.inputs.broker_error = "cannot start the broker probe: " + describe(prober.error());
+  if (!st.cfg.alerts.rules.empty()) {
+    st.evaluator = spawn_alert_evaluator(self->system(), *cfg, st.service);
+    self->monitor(st.evaluator);
+    // Supervision: an evaluator that failed starts over (its firing alerts fire again, the
+    // sinks see them twice rather than never).
+    self->set_down_handler([=](caf::down_msg& dm) {
+      auto& st = self->state;
+      if (dm.source != st.evaluator.address())
+        return;
+      st.evaluator = nullptr;
+      st.evaluating = false;
+      if (dm.reason == caf::exit_reason::user_shutdown || !dm.reason)
+        return;
+      ++st.evaluator_restarts;
+      st.evaluator = spawn_alert_evaluator(self->system(), *cfg, st.service);
+      self->monitor(st.evaluator);
+    });
+  }
   self->send(self, tick_atom_v);
   return {
     [=](metrics_atom) -> std::string {

@@ -686,6 +686,7 @@ producer_actor::behavior_type producer_impl(producer_pointer self,
       s.in_flight_messages = st.window.in_flight_messages();
       s.in_flight_bytes = st.window.in_flight_bytes();
       s.waiting_requests = st.waiting.size();
+      s.mailbox = self->mailbox().size();
       s.failure = !st.fatal_failure.empty() ? st.fatal_failure : st.client_failure;
       if (st.breaker) {
         s.breaker = to_string(st.breaker->phase(std::chrono::steady_clock::now()));

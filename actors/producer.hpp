@@ -42,6 +42,8 @@ struct producer_status {
   uint64_t in_flight_messages = 0;
   uint64_t in_flight_bytes = 0;
   uint64_t waiting_requests = 0;
+  /// Messages waiting in the producer actors' mailboxes when the status was taken.
+  uint64_t mailbox = 0;
   uint64_t backpressure_rejections = 0;
   uint64_t circuit_open_rejections = 0;
   /// "closed", "open" or "half_open" with a breaker configured, else empty.
@@ -62,7 +64,7 @@ typename Inspector::result_type inspect(Inspector& f, producer_status& x) {
   return f(caf::meta::type_name("kafka_actors::producer_status"), x.delivered,
            x.failed, x.in_flight_messages, x.in_flight_bytes, x.waiting_requests,
            x.backpressure_rejections, x.circuit_open_rejections, x.breaker,
-           x.breaker_opened, x.last_error, x.failure, x.ack_latency);
+           x.breaker_opened, x.last_error, x.failure, x.ack_latency, x.mailbox);
 }
 
 using producer_actor = caf::typed_actor<

@@ -133,6 +133,7 @@ producer_actor::behavior_type router_impl(router_pointer self,
               sum->in_flight_messages += x.in_flight_messages;
               sum->in_flight_bytes += x.in_flight_bytes;
               sum->waiting_requests += x.waiting_requests;
+              sum->mailbox += x.mailbox;
               sum->backpressure_rejections += x.backpressure_rejections;
               sum->circuit_open_rejections += x.circuit_open_rejections;
               sum->breaker_opened += x.breaker_opened;

@@ -13,9 +13,11 @@
 
 #include <unistd.h>
 
+#include "kafka_actors/runtime/alertmanager_client.hpp"
 #include "kafka_actors/runtime/errors.hpp"
 #include "kafka_actors/runtime/printable.hpp"
 #include "kafka_actors/runtime/rdkafka_handles.hpp"
+#include "kafka_actors/runtime/topic_config.hpp"
 
 extern char** environ;
 
@@ -225,6 +227,9 @@ caf::error set_monitoring_key(monitoring_config& m, const std::string& key,
       return config_error(source, name + " must be true or false, not '" + text + "'");
     return caf::none;
   }
+  if (key == "alerts")
+    return config_error(source, name + ": alert rules are read from a config file only "
+                                       "(\"monitoring\": {\"alerts\": {...}})");
   if (key == "listen") {
     m.listen = text;
     return caf::none; // validate() checks the form, also for configs built in code
@@ -262,7 +267,129 @@ caf::error set_monitoring_key(monitoring_config& m, const std::string& key,
   }
   return config_error(source, "unknown " + name
                                 + " (known: enabled, listen, interval.ms, broker.timeout.ms, "
-                                  "liveness.timeout.ms, stall.timeout.ms, join.timeout.ms)");
+                                  "liveness.timeout.ms, stall.timeout.ms, join.timeout.ms, "
+                                  "alerts)");
+}
+
+// A whole number of milliseconds in 0..one day, for "monitoring.alerts" keys.
+caf::expected<std::chrono::milliseconds> read_ms(const boost::json::value& v,
+                                                 const std::string& name,
+                                                 const std::string& source) {
+  uint64_t n = 0;
+  if (v.is_uint64())
+    n = v.as_uint64();
+  else if (v.is_int64() && v.as_int64() >= 0)
+    n = static_cast<uint64_t>(v.as_int64());
+  else
+    return config_error(source, name + " must be a whole number of milliseconds 0.."
+                                  + std::to_string(one_day_ms));
+  if (n > one_day_ms)
+    return config_error(source, name + " must be 0.." + std::to_string(one_day_ms) + ", not "
+                                  + std::to_string(n));
+  return std::chrono::milliseconds{n};
+}
+
+caf::expected<alert_rule> read_alert_rule(const boost::json::value& v, const std::string& at,
+                                          const std::string& source) {
+  if (!v.is_object())
+    return config_error(source, "key '" + at + "' must be an object (name, kind, threshold, "
+                                  "for.ms, repeat.ms, window.ms, severity)");
+  alert_rule r;
+  bool have_kind = false;
+  for (auto& [k, val] : v.as_object()) {
+    std::string key{k};
+    auto name = "key '" + at + "." + key + "'";
+    if (key == "name" || key == "kind" || key == "severity") {
+      if (!val.is_string())
+        return config_error(source, name + " must be a string");
+      std::string text{val.as_string()};
+      if (key == "name") {
+        r.name = text;
+      } else if (key == "severity") {
+        r.severity = text;
+      } else if (auto kind = alert_kind_from(text)) {
+        r.kind = *kind;
+        have_kind = true;
+      } else {
+        return config_error(source, name + " ('" + printable(text)
+                                      + "') is no alert kind (known: lag, error_rate, "
+                                        "breaker_open, broker_unreachable, consumer_stalled)");
+      }
+    } else if (key == "threshold") {
+      if (!val.is_number())
+        return config_error(source, name + " must be a number");
+      r.threshold = val.to_number<double>();
+    } else if (key == "for.ms" || key == "repeat.ms" || key == "window.ms") {
+      auto ms = read_ms(val, name, source);
+      if (!ms)
+        return ms.error();
+      (key == "for.ms" ? r.for_duration : key == "repeat.ms" ? r.repeat : r.window) = *ms;
+    } else {
+      return config_error(source, "unknown " + name
+                                    + " (known: name, kind, threshold, for.ms, repeat.ms, "
+                                      "window.ms, severity)");
+    }
+  }
+  if (r.name.empty())
+    return config_error(source, "key '" + at + "' needs a \"name\"");
+  if (!have_kind)
+    return config_error(source, "key '" + at + "' (rule '" + printable(r.name)
+                                  + "') needs a \"kind\" (lag, error_rate, breaker_open, "
+                                    "broker_unreachable, consumer_stalled)");
+  if (auto problem = alert_rule_problem(r); !problem.empty())
+    return config_error(source, "key '" + at + "' (rule '" + printable(r.name) + "'): " + problem);
+  return r;
+}
+
+caf::error read_alerts(const boost::json::value& v, const std::string& source,
+                       alerts_config& out) {
+  if (!v.is_object())
+    return config_error(source, "key 'monitoring.alerts' must be an object (rules, log, topic, "
+                                "alertmanager, alertmanager.timeout.ms, "
+                                "alertmanager.resend.ms)");
+  for (auto& [k, val] : v.as_object()) {
+    std::string key{k};
+    auto name = "key 'monitoring.alerts." + key + "'";
+    if (key == "rules") {
+      if (!val.is_array())
+        return config_error(source, name + " must be an array of rules");
+      out.rules.clear();
+      auto& rules = val.as_array();
+      for (size_t i = 0; i < rules.size(); ++i) {
+        auto at = "monitoring.alerts.rules[" + std::to_string(i) + "]";
+        auto rule = read_alert_rule(rules[i], at, source);
+        if (!rule)
+          return rule.error();
+        for (auto& earlier : out.rules)
+          if (earlier.name == rule->name)
+            return config_error(source, "key '" + at + "': a second rule named '"
+                                          + printable(rule->name) + "'");
+        out.rules.push_back(std::move(*rule));
+      }
+    } else if (key == "log") {
+      if (!val.is_bool())
+        return config_error(source, name + " must be true or false");
+      out.log = val.as_bool();
+    } else if (key == "topic" || key == "alertmanager") {
+      if (!val.is_string())
+        return config_error(source, name + " must be a string");
+      (key == "topic" ? out.topic : out.alertmanager) = std::string{val.as_string()};
+    } else if (key == "alertmanager.timeout.ms" || key == "alertmanager.resend.ms") {
+      auto ms = read_ms(val, name, source);
+      if (!ms)
+        return ms.error();
+      if (ms->count() < 100)
+        return config_error(source, name + " must be 100.." + std::to_string(one_day_ms)
+                                      + ", not " + std::to_string(ms->count()));
+      (key == "alertmanager.timeout.ms" ? out.alertmanager_timeout : out.alertmanager_resend)
+        = *ms;
+    } else {
+      return config_error(source, "unknown " + name
+                                    + " (known: rules, log, topic, alertmanager, "
+                                      "alertmanager.timeout.ms, alertmanager.resend.ms)");
+    }
+  }
+  return caf::none;
 }
 
 caf::error read_monitoring(const boost::json::value& v, const std::string& source,
@@ -273,6 +400,11 @@ caf::error read_monitoring(const boost::json::value& v, const std::string& sourc
     std::string key{k};
     auto name = "key 'monitoring." + key + "'";
     std::string text;
+    if (key == "alerts") {
+      if (auto err = read_alerts(val, source, out.alerts))
+        return err;
+      continue;
+    }
     if (key == "enabled") {
       if (!val.is_bool())
         return config_error(source, name + " must be true or false");
@@ -293,6 +425,38 @@ caf::error read_monitoring(const boost::json::value& v, const std::string& sourc
     if (auto err = set_monitoring_key(out, key, text, name, source))
       return err;
   }
+  return caf::none;
+}
+
+// Rules built in code skip the JSON reader: the same checks again, and the sinks.
+caf::error validate_alerts(const monitoring_config& m, const std::string& source) {
+  auto& a = m.alerts;
+  if (a.rules.empty())
+    return caf::none;
+  if (!m.enabled)
+    return config_error(source, "key 'monitoring.alerts.rules' has " + std::to_string(a.rules.size())
+                                  + " rule(s) but 'monitoring.enabled' is false: alerts are "
+                                    "evaluated on the monitoring rounds; enable monitoring or "
+                                    "drop the rules");
+  for (size_t i = 0; i < a.rules.size(); ++i) {
+    auto at = "key 'monitoring.alerts.rules[" + std::to_string(i) + "]'";
+    if (auto problem = alert_rule_problem(a.rules[i]); !problem.empty())
+      return config_error(source, at + " (rule '" + printable(a.rules[i].name) + "'): " + problem);
+    for (size_t j = 0; j < i; ++j)
+      if (a.rules[j].name == a.rules[i].name)
+        return config_error(source, at + ": a second rule named '" + printable(a.rules[i].name)
+                                      + "'");
+  }
+  if (!a.topic.empty())
+    if (auto err = validate_topic_name(a.topic))
+      return config_error(source, "key 'monitoring.alerts.topic': " + describe(err));
+  if (!a.alertmanager.empty())
+    if (auto problem = alertmanager_url_problem(a.alertmanager); !problem.empty())
+      return config_error(source, "key 'monitoring.alerts.alertmanager' ('"
+                                    + printable(a.alertmanager) + "') " + problem);
+  if (!a.log && a.topic.empty() && a.alertmanager.empty())
+    return config_error(source, "key 'monitoring.alerts' has rules but no sink: set 'log' to "
+                                "true, a 'topic' or an 'alertmanager' URL");
   return caf::none;
 }
 
@@ -703,6 +867,8 @@ caf::error kafka_config::validate() const {
   if (auto problem = listen_problem(monitoring.listen); !problem.empty())
     return config_error(source, "key 'monitoring.listen' ('" + monitoring.listen + "') "
                                   + problem);
+  if (auto err = validate_alerts(monitoring, source))
+    return err;
   if (monitoring.enabled && monitoring.liveness_timeout <= monitoring.interval)
     return config_error(source, "key 'monitoring.liveness.timeout.ms' ("
                                   + std::to_string(monitoring.liveness_timeout.count())

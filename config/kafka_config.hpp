@@ -16,6 +16,7 @@
 #include <caf/error.hpp>
 #include <caf/expected.hpp>
 
+#include "kafka_actors/runtime/alert_engine.hpp"
 #include "kafka_actors/runtime/breaker_state.hpp"
 #include "kafka_actors/runtime/properties.hpp"
 
@@ -62,6 +63,23 @@ struct flow_config {
   bool producer_max_in_flight_bytes_explicit = false;
 };
 
+/// In-process alerting (docs/METRICS.md, "Alerts"): rules evaluated on every monitoring
+/// round, their firing and resolved events sent to every configured sink.
+struct alerts_config {
+  std::vector<alert_rule> rules;
+  /// Sink: one line per event on the process's log (stderr).
+  bool log = true;
+  /// Sink: one JSON record per event to this topic through the service's producer ("" off).
+  std::string topic;
+  /// Sink: an Alertmanager's base URL ("http://host:port"; "" off), its v2 API.
+  std::string alertmanager;
+  /// How long one post to Alertmanager may take before it counts as failed.
+  std::chrono::milliseconds alertmanager_timeout{5000};
+  /// Firing alerts are posted to Alertmanager again this often (it forgets an alert whose
+  /// endsAt passed without news).
+  std::chrono::milliseconds alertmanager_resend{60000};
+};
+
 /// The monitoring endpoint (docs/METRICS.md): Prometheus metrics on `/metrics`, liveness on
 /// `/healthz` and readiness on `/readyz`, all on one HTTP listener. Off by default.
 struct monitoring_config {
@@ -83,6 +101,8 @@ struct monitoring_config {
   std::chrono::milliseconds stall_timeout{60000};
   /// A running consumer without a partition for this long is stuck joining.
   std::chrono::milliseconds join_timeout{60000};
+  /// Rules and sinks of the alert evaluator (JSON only: "monitoring.alerts").
+  alerts_config alerts;
 };
 
 struct kafka_config {

@@ -23,6 +23,7 @@ KAFKA_ACTORS_ATOM(status, "status")
 KAFKA_ACTORS_ATOM(subscribe, "subscribe")
 KAFKA_ACTORS_ATOM(create_topic, "mk_topic")
 KAFKA_ACTORS_ATOM(ping, "ping")           // is a broker reachable?
+KAFKA_ACTORS_ATOM(watermarks, "watermarks") // partitions' high watermarks, asked of a broker
 KAFKA_ACTORS_ATOM(restart, "restart")
 KAFKA_ACTORS_ATOM(lag, "lag")
 KAFKA_ACTORS_ATOM(allow, "allow")         // may a call to the guarded dependency go now?

@@ -208,13 +208,14 @@ std::optional<consumer_flow::batch> consumer_flow::next_batch() {
   // Last offset and count per partition, in order of first appearance (a batch spans few
   // partitions).
   std::vector<std::pair<uint32_t, int64_t>> lasts;
-  batch_account account{b.bytes, {}, std::nullopt};
+  batch_account account{b.bytes, {}, {}, std::nullopt};
   for (auto& r : b.records) {
     auto i = std::find_if(lasts.begin(), lasts.end(),
                           [&](const auto& x) { return x.first == r.part; });
     if (i == lasts.end()) {
       lasts.emplace_back(r.part, r.offset);
       account.records.emplace_back(r.part, 1);
+      account.first_timestamps.push_back(r.timestamp);
     } else {
       i->second = r.offset;
       ++account.records[static_cast<size_t>(i - lasts.begin())].second;
@@ -232,6 +233,29 @@ std::optional<consumer_flow::batch> consumer_flow::next_batch() {
   batches_[b.id] = std::move(account);
   stats_.dispatched += b.records.size();
   return b;
+}
+
+std::map<topic_partition, int64_t> consumer_flow::oldest_pending_timestamps() const {
+  std::map<topic_partition, int64_t> out;
+  auto note = [&](uint32_t part, int64_t ts) {
+    if (ts < 0 || !parts_[part].assigned)
+      return;
+    auto [i, added] = out.emplace(parts_[part].tp, ts);
+    if (!added && ts < i->second)
+      i->second = ts;
+  };
+  for (auto& [id, b] : batches_)
+    for (size_t i = 0; i < b.records.size() && i < b.first_timestamps.size(); ++i)
+      note(b.records[i].first, b.first_timestamps[i]);
+  // Held records are in offset order per partition: the first one of each is its oldest.
+  std::vector<bool> seen(parts_.size(), false);
+  for (auto& r : held_) {
+    if (seen[r.part])
+      continue;
+    seen[r.part] = true;
+    note(r.part, r.timestamp);
+  }
+  return out;
 }
 
 void consumer_flow::grant(int64_t n) {

@@ -42,6 +42,8 @@ struct flow_record {
   int64_t offset = 0;
   /// Payload + key bytes: what the byte bound counts.
   size_t bytes = 0;
+  /// The record's Kafka timestamp (ms since the epoch), -1 if it has none: the time lag.
+  int64_t timestamp = -1;
 };
 
 struct flow_settings {
@@ -214,6 +216,10 @@ public:
   const std::map<topic_partition, int64_t>& stored_positions() const noexcept {
     return stored_;
   }
+  /// Per assigned partition with records taken and not yet acknowledged (held or in
+  /// flight), the oldest such record's timestamp: now minus it is the partition's time lag.
+  /// Delayed records (retry topics, not due yet) do not count: their age is on purpose.
+  std::map<topic_partition, int64_t> oldest_pending_timestamps() const;
 
   struct counters {
     uint64_t dispatched = 0;
@@ -257,6 +263,8 @@ private:
   struct batch_account {
     size_t bytes = 0;
     std::vector<std::pair<uint32_t, int64_t>> records;
+    /// Timestamp of each partition's first (oldest) record in it, aligned with `records`.
+    std::vector<int64_t> first_timestamps;
     /// The first tick that saw it in flight.
     std::optional<time_point> seen;
   };

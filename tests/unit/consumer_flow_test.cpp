@@ -530,3 +530,35 @@ TEST_F(fair_share_test, a_revoke_clears_the_pause) {
   f.grant(40);   // (nor starved)
   EXPECT_TRUE(paused_in(f.pause_changes(), p0, false));
 }
+
+TEST_F(consumer_flow_test, the_oldest_pending_timestamp_is_per_partition_held_or_in_flight) {
+  flow.assign({p0, p1});
+  flow.grant(5);
+  auto stamped = [&](const topic_partition& tp, int64_t offset, int64_t ts) {
+    auto r = rec(tp, offset);
+    r.timestamp = ts;
+    flow.take(r, 0, 0, dropped);
+  };
+  EXPECT_TRUE(flow.oldest_pending_timestamps().empty()) << "nothing taken, no time lag";
+  for (int64_t i = 0; i < 8; ++i)
+    stamped(p0, i, 1000 + i);
+  stamped(p1, 0, 5000);
+  auto b = flow.next_batch(); // p0 0..4 in flight, p0 5..7 and p1 0 held
+  ASSERT_TRUE(b);
+  ASSERT_EQ(b->records.size(), 5u);
+  auto oldest = flow.oldest_pending_timestamps();
+  EXPECT_EQ(oldest.at(p0), 1000) << "the in-flight batch holds p0's oldest";
+  EXPECT_EQ(oldest.at(p1), 5000) << "held only";
+  flow.ack(b->id);
+  oldest = flow.oldest_pending_timestamps();
+  EXPECT_EQ(oldest.at(p0), 1005) << "acknowledged records no longer count";
+  flow.grant(10);
+  while (auto next = flow.next_batch())
+    flow.ack(next->id);
+  EXPECT_TRUE(flow.oldest_pending_timestamps().empty());
+  // A record without a timestamp (-1) gives no time lag; a revoked partition none either.
+  stamped(p0, 8, -1);
+  stamped(p1, 1, 7000);
+  flow.revoke({p1}, dropped);
+  EXPECT_TRUE(flow.oldest_pending_timestamps().empty());
+}

@@ -114,3 +114,91 @@ TEST(monitoring_config, reads_the_environment) {
   ASSERT_TRUE(err);
   EXPECT_NE(describe(err).find("monitoring.listen"), std::string::npos) << describe(err);
 }
+
+TEST(monitoring_config, reads_alert_rules_and_sinks) {
+  auto cfg = kafka_config::from_json(R"({"monitoring": {"enabled": true, "alerts": {
+    "rules": [
+      {"name": "lag-high", "kind": "lag", "threshold": 1000, "for.ms": 60000,
+       "repeat.ms": 300000, "severity": "critical"},
+      {"name": "errors", "kind": "error_rate", "threshold": 0.01, "window.ms": 120000},
+      {"name": "brokers", "kind": "broker_unreachable"}],
+    "log": false, "topic": "ops.alerts", "alertmanager": "http://127.0.0.1:9093",
+    "alertmanager.timeout.ms": 2000, "alertmanager.resend.ms": 30000}}})",
+                                     "svc.json");
+  ASSERT_TRUE(cfg) << error_of(cfg);
+  auto& a = cfg->monitoring.alerts;
+  ASSERT_EQ(a.rules.size(), 3u);
+  EXPECT_EQ(a.rules[0].name, "lag-high");
+  EXPECT_EQ(a.rules[0].kind, alert_kind::lag);
+  EXPECT_EQ(a.rules[0].threshold, 1000);
+  EXPECT_EQ(a.rules[0].for_duration.count(), 60000);
+  EXPECT_EQ(a.rules[0].repeat.count(), 300000);
+  EXPECT_EQ(a.rules[0].severity, "critical");
+  EXPECT_EQ(a.rules[1].kind, alert_kind::error_rate);
+  EXPECT_DOUBLE_EQ(a.rules[1].threshold, 0.01);
+  EXPECT_EQ(a.rules[1].window.count(), 120000);
+  EXPECT_EQ(a.rules[1].severity, "warning");
+  EXPECT_EQ(a.rules[2].kind, alert_kind::broker_unreachable);
+  EXPECT_FALSE(a.log);
+  EXPECT_EQ(a.topic, "ops.alerts");
+  EXPECT_EQ(a.alertmanager, "http://127.0.0.1:9093");
+  EXPECT_EQ(a.alertmanager_timeout.count(), 2000);
+  EXPECT_EQ(a.alertmanager_resend.count(), 30000);
+}
+
+TEST(monitoring_config, alert_errors_name_the_rule_and_key) {
+  struct bad {
+    const char* alerts;
+    const char* expected;
+  } cases[] = {
+    {R"("alerts": 3)", "key 'monitoring.alerts' must be an object"},
+    {R"("alerts": {"rules": {}})", "key 'monitoring.alerts.rules' must be an array"},
+    {R"("alerts": {"rules": [7]})", "key 'monitoring.alerts.rules[0]' must be an object"},
+    {R"("alerts": {"rules": [{"kind": "lag"}]})", "'monitoring.alerts.rules[0]' needs a \"name\""},
+    {R"("alerts": {"rules": [{"name": "x"}]})", "(rule 'x') needs a \"kind\""},
+    {R"("alerts": {"rules": [{"name": "x", "kind": "lagg"}]})",
+     "'monitoring.alerts.rules[0].kind' ('lagg') is no alert kind"},
+    {R"("alerts": {"rules": [{"name": "x", "kind": "lag", "threshold": "big"}]})",
+     "'monitoring.alerts.rules[0].threshold' must be a number"},
+    {R"("alerts": {"rules": [{"name": "x", "kind": "lag", "for.ms": -5}]})",
+     "'monitoring.alerts.rules[0].for.ms' must be a whole number"},
+    {R"("alerts": {"rules": [{"name": "x", "kind": "lag", "repeat.ms": 90000000}]})",
+     "'monitoring.alerts.rules[0].repeat.ms' must be 0..86400000, not 90000000"},
+    {R"("alerts": {"rules": [{"name": "x", "kind": "lag", "treshold": 5}]})",
+     "unknown key 'monitoring.alerts.rules[0].treshold'"},
+    {R"("alerts": {"rules": [{"name": "x", "kind": "error_rate", "threshold": 1.5}]})",
+     "(rule 'x'): threshold"},
+    {R"("alerts": {"rules": [{"name": "a b", "kind": "lag"}]})", "(rule 'a b'): name"},
+    {R"("alerts": {"rules": [{"name": "x", "kind": "lag"}, {"name": "x", "kind": "lag"}]})",
+     "'monitoring.alerts.rules[1]': a second rule named 'x'"},
+    {R"("alerts": {"rules": [{"name": "x", "kind": "lag"}], "log": false})", "no sink"},
+    {R"("alerts": {"rules": [{"name": "x", "kind": "lag"}], "topic": "bad topic"})",
+     "key 'monitoring.alerts.topic'"},
+    {R"("alerts": {"rules": [{"name": "x", "kind": "lag"}], "alertmanager": "127.0.0.1:9093"})",
+     "key 'monitoring.alerts.alertmanager' ('127.0.0.1:9093')"},
+    {R"("alerts": {"alertmanager.timeout.ms": 5})",
+     "'monitoring.alerts.alertmanager.timeout.ms' must be 100.."},
+    {R"("alerts": {"sinks": []})", "unknown key 'monitoring.alerts.sinks'"},
+  };
+  for (auto& c : cases) {
+    auto json = std::string{R"({"monitoring": {"enabled": true, )"} + c.alerts + "}}";
+    auto cfg = kafka_config::from_json(json, "svc.json");
+    ASSERT_FALSE(cfg) << json;
+    auto text = describe(cfg.error());
+    EXPECT_NE(text.find(c.expected), std::string::npos) << json << "\n -> " << text;
+    EXPECT_NE(text.find("svc.json"), std::string::npos) << text;
+  }
+}
+
+TEST(monitoring_config, alert_rules_need_monitoring_enabled) {
+  auto cfg = kafka_config::from_json(
+    R"({"monitoring": {"alerts": {"rules": [{"name": "x", "kind": "lag"}]}}})", "svc.json");
+  ASSERT_FALSE(cfg);
+  EXPECT_NE(describe(cfg.error()).find("'monitoring.enabled' is false"), std::string::npos)
+    << describe(cfg.error());
+  auto env = kafka_config::embedded();
+  auto err = env.apply_env({"KAFKA_ACTORS_MONITORING_ALERTS=x"});
+  ASSERT_TRUE(err);
+  EXPECT_NE(describe(err).find("read from a config file only"), std::string::npos)
+    << describe(err);
+}
