@@ -142,18 +142,6 @@ alert_evaluator_actor::behavior_type evaluator_impl(evaluator_pointer self,
   };
 }
 
-std::string iso_time(alert_time t) {
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
-  auto secs = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                static_cast<int>(ms % 1000));
-  return buf;
-}
-
 } // namespace
 
 std::string alert_record_json(const alert_event& e) {
@@ -169,8 +157,8 @@ std::string alert_record_json(const alert_event& e) {
     {"labels", std::move(labels)},
     {"value", e.value},
     {"summary", e.summary},
-    {"active_since", iso_time(e.active_since)},
-    {"at", iso_time(e.at)},
+    {"active_since", rfc3339_millis(e.active_since)},
+    {"at", rfc3339_millis(e.at)},
   };
   return boost::json::serialize(o);
 }

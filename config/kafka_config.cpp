@@ -452,8 +452,7 @@ caf::error validate_alerts(const monitoring_config& m, const std::string& source
       return config_error(source, "key 'monitoring.alerts.topic': " + describe(err));
   if (!a.alertmanager.empty())
     if (auto problem = alertmanager_url_problem(a.alertmanager); !problem.empty())
-      return config_error(source, "key 'monitoring.alerts.alertmanager' ('"
-                                    + printable(a.alertmanager) + "') " + problem);
+      return config_error(source, "key 'monitoring.alerts.alertmanager': " + problem);
   if (!a.log && a.topic.empty() && a.alertmanager.empty())
     return config_error(source, "key 'monitoring.alerts' has rules but no sink: set 'log' to "
                                 "true, a 'topic' or an 'alertmanager' URL");

@@ -8,6 +8,7 @@
 
 #include <boost/json.hpp>
 
+#include "support/alertmanager_server.hpp"
 #include "support/gate.hpp"
 #include "support/http.hpp"
 #include "support/service_fixture.hpp"
@@ -212,4 +213,54 @@ TEST_F(alerts_test, brokers_going_away_fire_an_alert_on_the_log_and_it_repeats_a
     << log;
   EXPECT_NE(log.find("kafka-actors: alert RESOLVED [brokers, warning]", first), std::string::npos)
     << log;
+}
+
+TEST_F(alerts_test, brokers_going_away_show_in_a_real_alertmanager_and_resolve_there) {
+  if (::access(alertmanager_server::binary, X_OK) != 0)
+    GTEST_SKIP() << alertmanager_server::binary << " is not installed (scripts/install-deps)";
+  alertmanager_server am;
+  ASSERT_TRUE(am.error().empty()) << am.error();
+  auto r = rule("brokers-away", alert_kind::broker_unreachable, 0, 400ms);
+  r.severity = "critical";
+  cfg.monitoring.alerts.rules = {r};
+  cfg.monitoring.alerts.log = false;
+  cfg.monitoring.alerts.alertmanager = am.url();
+  start_alerting();
+  stop_on_exit stopper{*this};
+  auto ours = [&](const std::vector<am_alert>& xs) -> std::optional<am_alert> {
+    for (auto& a : xs)
+      if (a.alertname == "brokers-away")
+        return a;
+    return std::nullopt;
+  };
+  for (int b = 1; b <= 3; ++b)
+    ASSERT_FALSE(cluster->set_broker_down(b));
+  std::optional<am_alert> shown;
+  auto appeared = await(
+    [&] {
+      auto xs = am.alerts();
+      return xs && (shown = ours(*xs)).has_value() && shown->state == "active";
+    },
+    long_wait);
+  for (int b = 1; b <= 3; ++b)
+    ASSERT_FALSE(cluster->set_broker_up(b));
+  ASSERT_TRUE(appeared) << am.last_answer() << "\n" << scrape();
+  EXPECT_EQ(shown->labels["severity"], "critical");
+  EXPECT_EQ(shown->labels["service"], "kafka-actors");
+  EXPECT_EQ(shown->annotations["summary"].rfind("brokers unreachable: ", 0), 0u)
+    << shown->annotations["summary"];
+  // Back: the resolve reaches Alertmanager, which lists resolved alerts no more.
+  EXPECT_TRUE(await(
+    [&] {
+      auto xs = am.alerts();
+      return xs && !ours(*xs);
+    },
+    long_wait))
+    << am.last_answer();
+  EXPECT_TRUE(await_metric("kafka_actors_alerts_firing", {{"rule", "brokers-away"}}, 0));
+  auto text = scrape();
+  EXPECT_GE(metric(text, "kafka_actors_alert_notifications_total", {{"sink", "alertmanager"}})
+              .value_or(0),
+            2)
+    << text;
 }
