@@ -19,6 +19,7 @@
 
 #include "lanes.hpp"
 #include "latency.hpp"
+#include "monitoring.hpp"
 #include "paths.hpp"
 #include "scaling.hpp"
 #include "kafka_actors/runtime/errors.hpp"
@@ -54,6 +55,11 @@ const char* usage = R"(usage: kafka_bench [options]
     --seconds S      per path (default 20)
     --partitions P   same as -p (default 3)
     --actor-first    run the actor path first (default: raw first)
+  --monitoring   what monitoring costs: produce (KafkaService, batches) and consume
+                 (KafkaService subscription, on_batch) of 100 B records with
+                 monitoring.enabled off vs on (interval 1 s, /metrics scraped once per
+                 second), repetitions interleaved off/on; uses -n, -r, -p, -B (see
+                 bench/monitoring.cpp)
   --scaling      consume throughput over partitions 1/3/12 and 1/2/3 members of one group,
                  each member a KafkaService subscription (see bench/scaling.cpp), with
     --records N      records per topic (default 1000000)
@@ -124,6 +130,7 @@ struct options {
   bool lanes = false;
   bool latency = false;
   bool scaling = false;
+  bool monitoring = false;
   int64_t rate = 50000;
   int seconds = 20;
   bool actor_first = false;
@@ -131,13 +138,6 @@ struct options {
   std::string out_dir;
   ka::properties overrides;
 };
-
-std::string with_commas(double x) {
-  auto s = std::to_string(static_cast<long long>(x + 0.5));
-  for (int i = static_cast<int>(s.size()) - 3; i > 0; i -= 3)
-    s.insert(static_cast<size_t>(i), ",");
-  return s;
-}
 
 std::string load_average() {
   std::ifstream in{"/proc/loadavg"};
@@ -169,6 +169,8 @@ bool parse(int argc, char** argv, options& o) {
       o.latency = true;
     } else if (a == "--scaling") {
       o.scaling = true;
+    } else if (a == "--monitoring") {
+      o.monitoring = true;
     } else if (a == "--rate") {
       o.rate = std::stoll(value());
     } else if (a == "--actor-first") {
@@ -237,36 +239,9 @@ struct size_results {
   bool all_verified[path_count] = {true, true, true, true, true, true, true, true};
 };
 
-// Checks a run (counts, and for produce what the broker holds), prints it, returns false on
-// an error or a lost record.
 bool report_run(const ka::kafka_config& cfg, const run_spec& spec, path_id p,
                 const run_result& r, int rep, int reps) {
-  bool produce = p < produce_paths;
-  std::printf("[%4zu B rep %d/%d] %-32s ", spec.payload_bytes, rep + 1, reps, paths[p].name);
-  std::string why = r.error;
-  int64_t held = -1;
-  if (produce && why.empty()) {
-    held = records_in_topic(cfg, spec.topic, &why);
-    if (why.empty() && (r.ok != spec.count || r.failed != 0 || held != spec.count + 1))
-      why = "count mismatch";
-  }
-  if (!produce && why.empty() && (r.ok < spec.count || r.failed != 0))
-    why = "records missing or out of sequence";
-  if (r.seconds > 0)
-    std::printf("%10s msg/s  cpu %5.2f us/msg  busy %3.0f%%  ",
-                with_commas(static_cast<double>(spec.count) / r.seconds).c_str(),
-                r.client_cpu * 1e6 / static_cast<double>(spec.count), r.machine_busy * 100);
-  if (produce)
-    std::printf("delivered %lld, failed %lld, broker holds %lld (N + 1 warm-up)",
-                static_cast<long long>(r.ok), static_cast<long long>(r.failed),
-                static_cast<long long>(held));
-  else
-    std::printf("consumed %lld, out of sequence %lld, subscribe->N %.2f s",
-                static_cast<long long>(r.ok), static_cast<long long>(r.failed),
-                r.seconds_from_start);
-  std::printf("%s%s\n", why.empty() ? "" : "  ERROR: ", why.c_str());
-  std::fflush(stdout);
-  return why.empty();
+  return kafka_bench::report_run(cfg, spec, paths[p].name, p < produce_paths, r, rep, reps);
 }
 
 void run_size(caf::actor_system& sys, const ka::kafka_config& cfg, const options& o,
@@ -475,6 +450,17 @@ int main(int argc, char** argv) {
     }
     if (o.lanes)
       return run_lanes_bench(sys, cfg, o.reps, o.quick);
+    if (o.monitoring) {
+      rc = run_monitoring_bench(sys, cfg,
+                                monitoring_options{o.n_small, o.reps, o.partitions, o.batches});
+      auto secs =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+      std::printf("\n%s; %.0f s in total\n",
+                  rc == 0 ? "all records verified (no loss, no duplicates), every scrape ok"
+                          : "ERRORS: see the lines marked ERROR above",
+                  secs);
+      return rc;
+    }
     if (o.latency || o.scaling) {
       if (o.latency)
         rc |= run_latency_bench(sys, cfg, latency_options{o.rate, o.seconds, o.partitions,

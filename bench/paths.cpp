@@ -9,6 +9,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <cstdio>
 #include <ctime>
 #include <fstream>
 #include <functional>
@@ -246,10 +247,13 @@ void stop_producer(caf::scoped_actor& self, ka::producer_actor& p, run_result& r
   p = nullptr;
 }
 
+// `service`: subscribe through it (and stop the subscription by its id) instead of spawning a
+// consumer of our own.
 run_result consume_actor(caf::actor_system& sys, const run_spec& s, const std::string& group,
                          bool batch_handler,
                          const std::optional<ka::lane_options>& lanes = std::nullopt,
-                         std::chrono::microseconds cost = std::chrono::microseconds{0}) {
+                         std::chrono::microseconds cost = std::chrono::microseconds{0},
+                         const ka::kafka_service_actor* service = nullptr) {
   run_result r;
   auto probe = std::make_shared<consume_probe>(s.count);
   ka::subscription sub;
@@ -280,7 +284,25 @@ run_result consume_actor(caf::actor_system& sys, const run_spec& s, const std::s
       probe->add(1);
       return caf::none;
     };
+  caf::scoped_actor self{sys};
+  auto stopped = [&](ka::consumer_status&) {};
+  auto stop_failed = [&](caf::error& err) {
+    if (r.error.empty())
+      r.error = "stopping the consumer: " + ka::describe(err);
+  };
   auto start = clock_type::now();
+  if (service) {
+    uint64_t id = 0;
+    self->request(*service, reply_timeout, ka::subscribe_atom_v, std::move(sub))
+      .receive([&](uint64_t i) { id = i; },
+               [&](caf::error& err) { r.error = "subscribe: " + ka::describe(err); });
+    if (!r.error.empty())
+      return r;
+    bool done = probe->wait(std::chrono::seconds{consume_timeout_s});
+    fill_consume_result(r, *probe, done, start, s.count);
+    self->request(*service, reply_timeout, ka::stop_atom_v, id).receive(stopped, stop_failed);
+    return r;
+  }
   auto spawned = ka::spawn_consumer(sys, *s.cfg, std::move(sub));
   if (!spawned) {
     r.error = "spawn_consumer: " + ka::describe(spawned.error());
@@ -289,13 +311,7 @@ run_result consume_actor(caf::actor_system& sys, const run_spec& s, const std::s
   ka::consumer_actor consumer = std::move(*spawned);
   bool done = probe->wait(std::chrono::seconds{consume_timeout_s});
   fill_consume_result(r, *probe, done, start, s.count);
-  caf::scoped_actor self{sys};
-  self->request(consumer, reply_timeout, ka::stop_atom_v)
-    .receive([](ka::consumer_status&) {},
-             [&](caf::error& err) {
-               if (r.error.empty())
-                 r.error = "stopping the consumer: " + ka::describe(err);
-             });
+  self->request(consumer, reply_timeout, ka::stop_atom_v).receive(stopped, stop_failed);
   consumer = nullptr;
   return r;
 }
@@ -449,6 +465,15 @@ run_result produce_service_batched(caf::actor_system& sys, const run_spec& s) {
     return r;
   }
   auto service = std::move(*spawned);
+  r = produce_service_batched(sys, s, service);
+  if (auto err = stop_service(sys, service); !err.empty() && r.error.empty())
+    r.error = err;
+  return r;
+}
+
+run_result produce_service_batched(caf::actor_system& sys, const run_spec& s,
+                                   const ka::kafka_service_actor& service) {
+  run_result r;
   caf::scoped_actor self{sys};
   self->request(service, reply_timeout, ka::send_atom_v,
                 make_message(s.topic, std::string(s.payload_bytes, 'w')))
@@ -456,14 +481,17 @@ run_result produce_service_batched(caf::actor_system& sys, const run_spec& s) {
              [&](caf::error& err) { r.error = "warm-up record: " + ka::describe(err); });
   if (r.error.empty())
     produce_batches(self, service, s, r);
+  return r;
+}
+
+std::string stop_service(caf::actor_system& sys, ka::kafka_service_actor& service) {
+  std::string error;
+  caf::scoped_actor self{sys};
   self->request(service, reply_timeout, ka::stop_all_atom_v)
     .receive([](bool) {},
-             [&](caf::error& err) {
-               if (r.error.empty())
-                 r.error = "stopping the service: " + ka::describe(err);
-             });
+             [&](caf::error& err) { error = "stopping the service: " + ka::describe(err); });
   service = nullptr;
-  return r;
+  return error;
 }
 
 run_result produce_actor_single(caf::actor_system& sys, const run_spec& s) {
@@ -625,6 +653,12 @@ run_result consume_actor_record(caf::actor_system& sys, const run_spec& spec,
   return consume_actor(sys, spec, group, false);
 }
 
+run_result consume_service_batch(caf::actor_system& sys, const ka::kafka_service_actor& service,
+                                 const run_spec& spec, const std::string& group) {
+  return consume_actor(sys, spec, group, true, std::nullopt, std::chrono::microseconds{0},
+                       &service);
+}
+
 run_result consume_actor_lanes(caf::actor_system& sys, const run_spec& spec,
                                const std::string& group,
                                const std::optional<ka::lane_options>& lanes,
@@ -638,6 +672,42 @@ double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
   auto n = v.size();
   return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+std::string with_commas(double x) {
+  auto s = std::to_string(static_cast<long long>(x + 0.5));
+  for (int i = static_cast<int>(s.size()) - 3; i > 0; i -= 3)
+    s.insert(static_cast<size_t>(i), ",");
+  return s;
+}
+
+bool report_run(const ka::kafka_config& cfg, const run_spec& spec, const char* name,
+                bool produce, const run_result& r, int rep, int reps) {
+  std::printf("[%4zu B rep %d/%d] %-32s ", spec.payload_bytes, rep + 1, reps, name);
+  std::string why = r.error;
+  int64_t held = -1;
+  if (produce && why.empty()) {
+    held = records_in_topic(cfg, spec.topic, &why);
+    if (why.empty() && (r.ok != spec.count || r.failed != 0 || held != spec.count + 1))
+      why = "count mismatch";
+  }
+  if (!produce && why.empty() && (r.ok < spec.count || r.failed != 0))
+    why = "records missing or out of sequence";
+  if (r.seconds > 0)
+    std::printf("%10s msg/s  cpu %5.2f us/msg  busy %3.0f%%  ",
+                with_commas(static_cast<double>(spec.count) / r.seconds).c_str(),
+                r.client_cpu * 1e6 / static_cast<double>(spec.count), r.machine_busy * 100);
+  if (produce)
+    std::printf("delivered %lld, failed %lld, broker holds %lld (N + 1 warm-up)",
+                static_cast<long long>(r.ok), static_cast<long long>(r.failed),
+                static_cast<long long>(held));
+  else
+    std::printf("consumed %lld, out of sequence %lld, subscribe->N %.2f s",
+                static_cast<long long>(r.ok), static_cast<long long>(r.failed),
+                r.seconds_from_start);
+  std::printf("%s%s\n", why.empty() ? "" : "  ERROR: ", why.c_str());
+  std::fflush(stdout);
+  return why.empty();
 }
 
 // -- admin ---------------------------------------------------------------------------------

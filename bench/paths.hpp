@@ -15,6 +15,7 @@
 #include <caf/actor_system.hpp>
 #include <librdkafka/rdkafka.h>
 
+#include "kafka_actors/actors/kafka_service.hpp"
 #include "kafka_actors/config/kafka_config.hpp"
 #include "kafka_actors/runtime/lane_router.hpp"
 
@@ -65,12 +66,22 @@ run_result produce_sender_single(caf::actor_system& sys, const run_spec& spec);
 /// As produce_actor_batched, but through KafkaService (spawn_kafka_service): the service's
 /// hop must cost next to nothing.
 run_result produce_service_batched(caf::actor_system& sys, const run_spec& spec);
+/// The same through a service the caller spawned (and stops, see stop_service).
+run_result produce_service_batched(caf::actor_system& sys, const run_spec& spec,
+                                   const kafka_actors::kafka_service_actor& service);
+/// stop_all_atom_v to `service`, then drops the handle. An error text, empty if fine.
+std::string stop_service(caf::actor_system& sys, kafka_actors::kafka_service_actor& service);
 
 run_result consume_raw(const run_spec& spec, const std::string& group);
 run_result consume_actor_batch(caf::actor_system& sys, const run_spec& spec,
                                const std::string& group);
 run_result consume_actor_record(caf::actor_system& sys, const run_spec& spec,
                                 const std::string& group);
+/// As consume_actor_batch, but a subscription of `service` (subscribe_atom_v, stopped with
+/// stop_atom_v and its id) instead of a consumer of its own.
+run_result consume_service_batch(caf::actor_system& sys,
+                                 const kafka_actors::kafka_service_actor& service,
+                                 const run_spec& spec, const std::string& group);
 /// As consume_actor_record, through the partition manager's `lanes` (nullopt: today's single
 /// handler lane), each record costing `handler_cost` of blocking work (a sleep). With key
 /// lanes a partition's offsets arrive out of order: only the count is checked then.
@@ -105,6 +116,15 @@ struct cpu_sample {
 
 /// Median of `v`, 0 when empty.
 double median(std::vector<double> v);
+
+/// 1234567.4 -> "1,234,567".
+std::string with_commas(double x);
+
+/// Checks a run and prints it on one line named `name`: produce runs must have every
+/// delivery report ok and the broker must hold N + 1 records (the warm-up one), consume runs
+/// must have seen N records without a gap or duplicate. False on an error or a lost record.
+bool report_run(const kafka_actors::kafka_config& cfg, const run_spec& spec, const char* name,
+                bool produce, const run_result& r, int rep, int reps);
 
 /// Raw admin calls (rd_kafka_CreateTopics and friends). Return an error text, empty if fine.
 std::string create_topic(const kafka_actors::kafka_config& cfg, const std::string& topic,
