@@ -2,11 +2,11 @@
 // --live, /healthz) says, prints the JSON body and exits by it, so scripts and container
 // probes need no HTTP client of their own.
 
+#include <chrono>
 #include <iostream>
 #include <string>
 
-#include <curl/curl.h>
-
+#include "kafka_actors/runtime/http_client.hpp"
 #include "tools/cli.hpp"
 
 namespace kafka_actors::cli {
@@ -22,39 +22,6 @@ const char* health_usage = R"(usage: kafka-actors health [options]
 Prints the endpoint's JSON body. Exit 0: ready (alive); 1: not ready (not alive), the body
 names the failing checks; 3: no answer (is monitoring.enabled on in the service?).
 )";
-
-struct answer {
-  long status = 0;
-  std::string body;
-  std::string error;
-};
-
-answer fetch(const std::string& url, long timeout_ms) {
-  answer out;
-  auto* curl = curl_easy_init();
-  if (!curl) {
-    out.error = "curl_easy_init failed";
-    return out;
-  }
-  char err[CURL_ERROR_SIZE] = {0};
-  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, timeout_ms);
-  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, err);
-  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION,
-                   +[](char* data, size_t size, size_t n, void* user) -> size_t {
-                     static_cast<std::string*>(user)->append(data, size * n);
-                     return size * n;
-                   });
-  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &out.body);
-  auto rc = curl_easy_perform(curl);
-  if (rc == CURLE_OK)
-    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &out.status);
-  else
-    out.error = err[0] != 0 ? err : curl_easy_strerror(rc);
-  curl_easy_cleanup(curl);
-  return out;
-}
 
 } // namespace
 
@@ -79,7 +46,7 @@ int health(const std::vector<std::string>& argv) {
   if (base.rfind("http://", 0) != 0 && base.rfind("https://", 0) != 0)
     throw usage_error("--url must start with http:// or https://, not '" + base + "'");
   auto url = base + (a.has("--live") ? "/healthz" : "/readyz");
-  auto r = fetch(url, static_cast<long>(timeout_s) * 1000);
+  auto r = http_get(url, std::chrono::seconds{timeout_s});
   if (r.status == 0) {
     std::cerr << "kafka-actors health: no answer from " << url << ": " << r.error
               << " (is monitoring.enabled on in the service, listening there?)\n";

@@ -1,8 +1,9 @@
 #pragma once
 
-// Plain HTTP GET through libcurl, for tests that scrape the monitoring endpoint, and a
+// HTTP GET for tests that scrape the monitoring endpoint (the runtime's client), and a
 // reader for the Prometheus text format they get back.
 
+#include <chrono>
 #include <cstdlib>
 #include <map>
 #include <optional>
@@ -11,39 +12,15 @@
 #include <utility>
 #include <vector>
 
-#include <curl/curl.h>
+#include "kafka_actors/runtime/http_client.hpp"
 
 namespace kafka_actors::test {
 
-struct http_response {
-  long status = 0; // 0: no answer (see error)
-  std::string body;
-  std::string error;
-};
+using http_response = kafka_actors::http_response;
 
+/// The runtime's client (runtime/http_client.hpp) with the tests' timeout in milliseconds.
 inline http_response http_get(const std::string& url, long timeout_ms = 10000) {
-  http_response out;
-  auto curl = curl_easy_init();
-  if (!curl) {
-    out.error = "curl_easy_init failed";
-    return out;
-  }
-  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, timeout_ms);
-  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION,
-                   +[](char* data, size_t size, size_t n, void* user) -> size_t {
-                     static_cast<std::string*>(user)->append(data, size * n);
-                     return size * n;
-                   });
-  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &out.body);
-  auto rc = curl_easy_perform(curl);
-  if (rc == CURLE_OK)
-    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &out.status);
-  else
-    out.error = curl_easy_strerror(rc);
-  curl_easy_cleanup(curl);
-  return out;
+  return kafka_actors::http_get(url, std::chrono::milliseconds{timeout_ms});
 }
 
 using label_map = std::map<std::string, std::string>;

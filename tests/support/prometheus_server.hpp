@@ -11,9 +11,6 @@
 #include <optional>
 #include <string>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -22,6 +19,7 @@
 #include <gtest/gtest.h>
 
 #include "support/await.hpp"
+#include "support/free_port.hpp"
 #include "support/http.hpp"
 
 namespace kafka_actors::test {
@@ -34,7 +32,7 @@ public:
   explicit prometheus_server(const std::string& target) {
     dir_ = ::testing::TempDir() + "prometheus-" + std::to_string(::getpid());
     std::system(("rm -rf '" + dir_ + "' && mkdir -p '" + dir_ + "/data'").c_str());
-    port_ = free_port();
+    port_ = free_loopback_port();
     if (port_ == 0) {
       error_ = "no free loopback port";
       return;
@@ -125,23 +123,6 @@ private:
       return true;
     }
     return pid_ <= 0;
-  }
-
-  // A port the kernel just handed out and took back: free unless something grabs it first.
-  static int free_port() {
-    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    if (fd < 0)
-      return 0;
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof a;
-    int port = 0;
-    if (::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0
-        && ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0)
-      port = ntohs(a.sin_port);
-    ::close(fd);
-    return port;
   }
 
   std::string dir_;
