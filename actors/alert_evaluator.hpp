@@ -31,8 +31,10 @@
 namespace kafka_actors {
 
 // Only the collector and tests speak this protocol: its verbs live here, not in atoms.hpp.
-KAFKA_ACTORS_ATOM(observe, "observe") // one monitoring round for the alert rules
-KAFKA_ACTORS_ATOM(alerts, "alerts")   // which alerts fire now
+using observe_atom = caf::atom_constant<caf::atom("observe")>; // one round for the rules
+constexpr observe_atom observe_atom_v = observe_atom{};
+using alerts_atom = caf::atom_constant<caf::atom("alerts")>; // which alerts fire now
+constexpr alerts_atom alerts_atom_v = alerts_atom{};
 
 /// What the evaluator did so far, for the collector's metrics.
 struct alert_stats {
