@@ -4,6 +4,7 @@
 #include <deque>
 #include <exception>
 
+#include <caf/detail/scope_guard.hpp>
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
@@ -216,6 +217,9 @@ bool on_failure(lane_pointer self, const record& r, caf::error err) {
 void process(lane_pointer self) {
   auto& st = self->state;
   auto& cfg = *st.cfg;
+  // Handler runs of this turn, handed to the consumer's status once, on every way out.
+  latency_histogram took;
+  auto publish = caf::detail::make_scope_guard([&] { cfg.counters->add_durations(took); });
   while (!st.waiting && !st.queue.empty()) {
     auto& current = st.queue.front();
     auto& batch = *current.batch;
@@ -224,11 +228,7 @@ void process(lane_pointer self) {
       auto began = clock_type::now();
       auto err = run_handler(batch, cfg.on_record, cfg.on_batch, &cfg.counters->cancelled,
                              cfg.dedup.get(), &cfg.counters->deduplicated);
-      {
-        auto took = clock_type::now() - began;
-        std::lock_guard<std::mutex> guard{cfg.counters->duration_mx};
-        cfg.counters->handler_duration.observe(took);
-      }
+      took.observe(clock_type::now() - began);
       auto id = batch.id();
       auto from = current.from;
       auto n = static_cast<int64_t>(batch.size());
@@ -268,8 +268,10 @@ void process(lane_pointer self) {
           continue;
         }
       }
+      auto began = clock_type::now();
       auto err = call_handler(cfg.on_record, r);
       now = clock_type::now();
+      took.observe(now - began);
       if (!err) {
         if (cfg.dedup)
           cfg.dedup->remember(identity, now);

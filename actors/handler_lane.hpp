@@ -37,6 +37,14 @@ struct lane_counters {
   /// or breaker): observed once per batch, read by the consumer's status.
   std::mutex duration_mx;
   latency_histogram handler_duration;
+
+  /// A lane's handler calls of one turn: one lock per turn, not per call.
+  void add_durations(const latency_histogram& took) {
+    if (took.count == 0)
+      return;
+    std::lock_guard<std::mutex> guard{duration_mx};
+    handler_duration.merge(took);
+  }
 };
 
 /// What a lane needs of whoever takes its forwards: a producer, or KafkaService itself.

@@ -166,8 +166,9 @@ void consumer_metrics(metric_set& m, uint64_t id, const consumer_status& c) {
           l, num(c.assigned.size()));
   if (c.handler_duration.count > 0)
     m.histogram("kafka_actors_consumer_handler_duration_seconds",
-                "Time the handler took per batch (on_record/on_batch subscriptions without "
-                "retry policy or breaker).",
+                "Time the handler took per call: per batch for on_record/on_batch "
+                "subscriptions without retry policy or breaker, per record with either and "
+                "on partition lanes.",
                 l, c.handler_duration);
   breaker_states(m, "kafka_actors_consumer_breaker_state",
                  "The subscription's handler breaker phase (1 for the current one).", l,

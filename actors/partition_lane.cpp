@@ -5,6 +5,7 @@
 #include <map>
 #include <random>
 
+#include <caf/detail/scope_guard.hpp>
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
@@ -177,6 +178,9 @@ void process(lane_pointer self) {
   auto& st = self->state;
   auto& cfg = *st.cfg;
   auto started = clock_type::now();
+  // Handler calls of this turn, handed to the consumer's status once, on every way out.
+  latency_histogram took;
+  auto publish = caf::detail::make_scope_guard([&] { cfg.counters->add_durations(took); });
   int n = 0;
   while (!st.failed) {
     if (cfg.counters->cancelled)
@@ -219,7 +223,10 @@ void process(lane_pointer self) {
         continue;
       }
     }
+    auto began = clock_type::now();
     auto err = call_handler(cfg.on_record, r);
+    auto ended = clock_type::now();
+    took.observe(ended - began);
     if (!err) {
       if (cfg.dedup)
         cfg.dedup->remember(identity, clock_type::now());
@@ -229,7 +236,7 @@ void process(lane_pointer self) {
     } else {
       on_failure(self, key, queued, std::move(e), r, std::move(err));
     }
-    if (++n >= max_turn_records || clock_type::now() - started >= max_turn) {
+    if (++n >= max_turn_records || ended - started >= max_turn) {
       if ((st.sched.runnable() > 0 || !st.fifo.empty()) && !st.continuing) {
         st.continuing = true;
         self->send(self, poll_atom_v);

@@ -394,3 +394,27 @@ TEST_F(monitoring_test, monitoring_is_off_by_default) {
   EXPECT_EQ(code_of(err), errc::invalid_argument) << describe(err);
   EXPECT_NE(describe(err).find("monitoring.enabled"), std::string::npos) << describe(err);
 }
+
+TEST_F(monitoring_test, partition_lanes_and_retrying_subscriptions_report_handler_durations) {
+  start_monitored();
+  auto topic = unique_topic("mon-lanes");
+  ASSERT_FALSE(create_topic(topic_config{topic, 3, 1, {}}));
+  ASSERT_EQ(send(numbered(topic, "l", 0, 300)), 0u);
+  collector lanes_got, retry_got;
+  stop_on_exit stopper{*this}; // first to go: the handlers use the locals above
+  subscription on_lanes{{topic}, "mon-lanes", lanes_got.handler()};
+  on_lanes.lanes = lane_options{};
+  ASSERT_TRUE(subscribe(std::move(on_lanes)));
+  subscription retrying{{topic}, "mon-retrying", retry_got.handler()};
+  retrying.retry = retry_policy{};
+  ASSERT_TRUE(subscribe(std::move(retrying)));
+  ASSERT_TRUE(lanes_got.wait_for(300, long_wait)) << lanes_got.distinct();
+  ASSERT_TRUE(retry_got.wait_for(300, long_wait)) << retry_got.distinct();
+  // One observation per handler call: a record on lanes and with a retry policy.
+  EXPECT_TRUE(await_metric("kafka_actors_consumer_handler_duration_seconds_count",
+                           {{"group", "mon-lanes"}}, 300));
+  EXPECT_TRUE(await_metric("kafka_actors_consumer_handler_duration_seconds_count",
+                           {{"group", "mon-retrying"}}, 300));
+  EXPECT_TRUE(await_metric("kafka_actors_consumer_handler_duration_seconds_bucket",
+                           {{"group", "mon-lanes"}, {"le", "+Inf"}}, 300));
+}
