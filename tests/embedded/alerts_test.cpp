@@ -11,15 +11,13 @@
 #include "support/alertmanager_server.hpp"
 #include "support/gate.hpp"
 #include "support/http.hpp"
-#include "support/service_fixture.hpp"
+#include "support/monitored_fixture.hpp"
 
 using namespace kafka_actors;
 using namespace kafka_actors::test;
 using namespace std::chrono_literals;
 
 namespace {
-
-constexpr auto long_wait = std::chrono::milliseconds{120000};
 
 // The alert records the topic sink wrote, parsed.
 class alert_records {
@@ -66,38 +64,7 @@ private:
   std::vector<std::string> bad_;
 };
 
-class alerts_test : public service_fixture {
-protected:
-  std::string base_url;
-
-  void start_alerting() {
-    cfg.monitoring.enabled = true;
-    cfg.monitoring.listen = "127.0.0.1:0";
-    cfg.monitoring.interval = 200ms;
-    cfg.monitoring.broker_timeout = 1000ms;
-    cfg.consumer["auto.commit.interval.ms"] = "200";
-    ASSERT_FALSE(cfg.validate()) << describe(cfg.validate());
-    start();
-    (*self)->request(service, call_timeout, metrics_atom_v)
-      .receive([&](std::string& url) { base_url = url; },
-               [&](caf::error& err) { FAIL() << describe(err); });
-  }
-
-  std::string scrape() {
-    return http_get(base_url + "/metrics").body;
-  }
-
-  ::testing::AssertionResult await_metric(const std::string& name, const label_map& labels,
-                                          double want) {
-    std::optional<double> got;
-    if (await([&] { return (got = metric(scrape(), name, labels)) == want; }, long_wait))
-      return ::testing::AssertionSuccess();
-    return ::testing::AssertionFailure()
-           << name << " = " << (got ? std::to_string(*got) : std::string{"(absent)"})
-           << ", want " << want << "\n"
-           << scrape();
-  }
-};
+class alerts_test : public monitored_fixture {};
 
 alert_rule rule(std::string name, alert_kind kind, double threshold,
                 std::chrono::milliseconds for_duration) {
@@ -119,7 +86,7 @@ TEST_F(alerts_test, a_stalled_handler_fires_the_lag_alert_on_the_topic_and_it_re
                                  rule("stalled", alert_kind::consumer_stalled, 0, 0ms)};
   cfg.monitoring.alerts.log = false;
   cfg.monitoring.alerts.topic = alert_topic;
-  start_alerting();
+  start_monitored();
   auto topic = unique_topic("alerts-backlog");
   ASSERT_FALSE(create_topic(topic_config{alert_topic, 1, 1, {}}));
   ASSERT_FALSE(create_topic(topic_config{topic, 1, 1, {}}));
@@ -181,7 +148,7 @@ TEST_F(alerts_test, brokers_going_away_fire_an_alert_on_the_log_and_it_repeats_a
   auto r = rule("brokers", alert_kind::broker_unreachable, 0, 0ms);
   r.repeat = 500ms;
   cfg.monitoring.alerts.rules = {r};
-  start_alerting();
+  start_monitored();
   ::testing::internal::CaptureStderr();
   bool capturing = true;
   auto stop_capture = [&] {
@@ -225,7 +192,7 @@ TEST_F(alerts_test, brokers_going_away_show_in_a_real_alertmanager_and_resolve_t
   cfg.monitoring.alerts.rules = {r};
   cfg.monitoring.alerts.log = false;
   cfg.monitoring.alerts.alertmanager = am.url();
-  start_alerting();
+  start_monitored();
   stop_on_exit stopper{*this};
   auto ours = [&](const std::vector<am_alert>& xs) -> std::optional<am_alert> {
     for (auto& a : xs)

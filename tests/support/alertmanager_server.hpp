@@ -6,14 +6,6 @@
 // no gossip listener), its output in a log file, and its v2 alert list parsed. The process is
 // killed on destruction.
 
-#include <fcntl.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-#include <chrono>
-#include <csignal>
-#include <fstream>
-#include <iterator>
 #include <map>
 #include <optional>
 #include <string>
@@ -21,7 +13,7 @@
 
 #include <boost/json.hpp>
 
-#include "support/await.hpp"
+#include "support/child_server.hpp"
 #include "support/free_port.hpp"
 #include "support/http.hpp"
 #include "support/temp_dir.hpp"
@@ -52,52 +44,13 @@ public:
     auto config = dir_.write("alertmanager.yml", "route:\n  receiver: blackhole\n"
                                                  "receivers:\n  - name: blackhole\n");
     auto listen = "127.0.0.1:" + std::to_string(port_);
-    log_ = dir_.path() + "/alertmanager.log";
-    // Everything the child needs is made before fork: after it, only async-signal-safe calls.
     std::vector<std::string> args{binary,
                                   "--config.file=" + config,
                                   "--storage.path=" + dir_.path() + "/data",
                                   "--web.listen-address=" + listen,
                                   "--cluster.listen-address=",
                                   "--log.level=debug"};
-    std::vector<char*> argv;
-    for (auto& a : args)
-      argv.push_back(a.data());
-    argv.push_back(nullptr);
-    int log_fd = ::open(log_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (log_fd < 0) {
-      error_ = "cannot open " + log_;
-      return;
-    }
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      ::dup2(log_fd, STDOUT_FILENO);
-      ::dup2(log_fd, STDERR_FILENO);
-      ::execv(binary, argv.data());
-      ::_exit(127);
-    }
-    ::close(log_fd);
-    if (pid_ < 0) {
-      error_ = "fork failed";
-      return;
-    }
-    url_ = "http://" + listen;
-    if (!await([&] { return exited() || http_get(url_ + "/-/ready", 1000).status == 200; },
-               std::chrono::seconds{60})
-        || exited())
-      error_ = "alertmanager did not get ready on " + listen + ":\n" + log_text();
-  }
-
-  ~alertmanager_server() {
-    if (pid_ > 0 && !exited()) {
-      ::kill(pid_, SIGTERM);
-      int st = 0;
-      if (!await([&] { return ::waitpid(pid_, &st, WNOHANG) == pid_; }, std::chrono::seconds{20})) {
-        ::kill(pid_, SIGKILL);
-        ::waitpid(pid_, &st, 0);
-      }
-    }
-    // dir_ goes after this body: the process no longer writes there.
+    error_ = child_.start(std::move(args), dir_.path() + "/alertmanager.log", listen);
   }
 
   alertmanager_server(const alertmanager_server&) = delete;
@@ -109,14 +62,14 @@ public:
 
   /// "http://127.0.0.1:PORT", the base URL post_alerts takes.
   const std::string& url() const noexcept {
-    return url_;
+    return child_.url();
   }
 
   /// The alerts `GET /api/v2/alerts` lists now (Alertmanager lists no resolved alert);
   /// nullopt if the request failed or the answer is not the expected JSON (`last_answer` then
   /// says what came back).
   std::optional<std::vector<am_alert>> alerts() {
-    auto r = http_get(url_ + "/api/v2/alerts", 5000);
+    auto r = http_get(url() + "/api/v2/alerts", 5000);
     last_answer_ = std::to_string(r.status) + " " + r.body + r.error;
     if (r.status != 200)
       return std::nullopt;
@@ -158,25 +111,13 @@ public:
   }
 
   std::string log_text() const {
-    std::ifstream in{log_};
-    return {std::istreambuf_iterator<char>{in}, {}};
+    return child_.log_text();
   }
 
 private:
-  bool exited() {
-    int st = 0;
-    if (pid_ > 0 && ::waitpid(pid_, &st, WNOHANG) == pid_) {
-      pid_ = -1;
-      return true;
-    }
-    return pid_ <= 0;
-  }
-
-  ka_test::temp_dir dir_; // first member: removed last
-  std::string log_;
+  ka_test::temp_dir dir_; // first member: removed last, after the process stopped
+  child_server child_;
   int port_ = 0;
-  pid_t pid_ = -1;
-  std::string url_;
   std::string error_;
   std::string last_answer_;
 };
