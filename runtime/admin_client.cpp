@@ -639,6 +639,31 @@ caf::expected<group_description> admin_client::describe_group(const std::string&
   return out;
 }
 
+// librdkafka 2.0.2 crashes in its main thread when the broker answers the Admin API's
+// OffsetFetch with NOT_COORDINATOR (rd_kafka_cgrp_op on the admin handle's NULL group,
+// librdkafka issue #5040): the first request for a group on a fresh broker, while
+// __consumer_offsets is still loading. A consumer handle of that group (never joining) asks
+// the committed offsets of one partition first: its group machinery finds the coordinator
+// and waits out the loading, so the Admin call that follows meets a ready one.
+static void warm_coordinator(const kafka_config& cfg, const std::string& group,
+                             const rd_kafka_topic_partition_list_t* wanted) {
+  if (!wanted || wanted->cnt == 0)
+    return;
+  auto props = cfg.consumer_config(group);
+  props["bootstrap.servers"] = cfg.bootstrap_servers;
+  auto conf = make_conf(props);
+  if (!conf)
+    return;
+  auto consumer = make_client(RD_KAFKA_CONSUMER, std::move(*conf));
+  if (!consumer)
+    return;
+  tpl_ptr one{rd_kafka_topic_partition_list_new(1)};
+  rd_kafka_topic_partition_list_add(one.get(), wanted->elems[0].topic,
+                                    wanted->elems[0].partition);
+  // The answer does not matter here: only that the coordinator answered.
+  rd_kafka_committed(consumer->get(), one.get(), static_cast<int>(cfg.connect_timeout.count()));
+}
+
 caf::expected<std::vector<partition_offsets>>
 admin_client::group_offsets(const std::string& group, const std::vector<std::string>& topics) {
   if (group.empty())
@@ -658,6 +683,7 @@ admin_client::group_offsets(const std::string& group, const std::vector<std::str
         rd_kafka_topic_partition_list_add(wanted.get(), t.c_str(), mt->partitions[p].id);
     }
   }
+  warm_coordinator(cfg_, group, wanted.get());
   call c{rk_.get(), cfg_, RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPOFFSETS, false};
   // Without partitions: every partition the group committed to.
   auto req = rd_kafka_ListConsumerGroupOffsets_new(group.c_str(), wanted.get());
