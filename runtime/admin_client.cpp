@@ -583,13 +583,40 @@ caf::expected<std::vector<group_listing>> admin_client::list_groups() {
   return out;
 }
 
+// One DescribeConsumerGroups; `group_error` gets the group's own error code, if any.
+static caf::expected<group_description> describe_group_once(rd_kafka_t* rk,
+                                                            const kafka_config& cfg_,
+                                                            const std::string& group,
+                                                            const std::string& what,
+                                                            rd_kafka_resp_err_t& group_error);
+
 caf::expected<group_description> admin_client::describe_group(const std::string& group) {
   if (group.empty())
     return make_error(errc::invalid_argument, "describing a consumer group: the name is empty");
   auto what = "describing group " + quoted(group);
-  call c{rk_.get(), cfg_, RD_KAFKA_ADMIN_OP_DESCRIBECONSUMERGROUPS, false};
+  // A fresh broker answers coordinator errors while __consumer_offsets loads: asked again
+  // until connect_timeout, as librdkafka's own group machinery would.
+  auto deadline = std::chrono::steady_clock::now() + cfg_.connect_timeout;
+  for (;;) {
+    auto code = RD_KAFKA_RESP_ERR_NO_ERROR;
+    auto out = describe_group_once(rk_.get(), cfg_, group, what, code);
+    bool coordinator_busy = code == RD_KAFKA_RESP_ERR_NOT_COORDINATOR
+                            || code == RD_KAFKA_RESP_ERR_COORDINATOR_LOAD_IN_PROGRESS
+                            || code == RD_KAFKA_RESP_ERR_COORDINATOR_NOT_AVAILABLE;
+    if (!coordinator_busy || std::chrono::steady_clock::now() >= deadline)
+      return out;
+    std::this_thread::sleep_for(std::chrono::milliseconds{100});
+  }
+}
+
+static caf::expected<group_description> describe_group_once(rd_kafka_t* rk,
+                                                            const kafka_config& cfg_,
+                                                            const std::string& group,
+                                                            const std::string& what,
+                                                            rd_kafka_resp_err_t& group_error) {
+  call c{rk, cfg_, RD_KAFKA_ADMIN_OP_DESCRIBECONSUMERGROUPS, false};
   const char* names[] = {group.c_str()};
-  rd_kafka_DescribeConsumerGroups(rk_.get(), names, 1, c.options.get(), c.queue.get());
+  rd_kafka_DescribeConsumerGroups(rk, names, 1, c.options.get(), c.queue.get());
   auto ev = c.wait(what);
   if (!ev)
     return ev.error();
@@ -610,6 +637,7 @@ caf::expected<group_description> admin_client::describe_group(const std::string&
       // Brokers with the new group coordinator say so for a group that never existed.
       if (rd_kafka_error_code(e) == RD_KAFKA_RESP_ERR_GROUP_ID_NOT_FOUND)
         return out;
+      group_error = rd_kafka_error_code(e);
       return make_error(classify(rd_kafka_error_code(e)),
                         what + ": " + with_text(rd_kafka_error_code(e), rd_kafka_error_string(e)));
     }
