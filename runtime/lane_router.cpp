@@ -40,12 +40,12 @@ uint64_t lane_router::hash_key(std::string_view key) noexcept {
 lane_router::lane_key lane_router::lane_of(uint32_t part, uint64_t key_hash, bool null_key) {
   uint32_t p = o_.per_partition ? part : any_partition;
   uint32_t sub = 0;
-  if (o_.key_lanes > 1) {
+  if (keyed()) {
     if (null_key && o_.null_keys == null_key_policy::unordered)
-      sub = null_rr_++ % o_.key_lanes;
+      sub = null_rr_++; // each one a key of its own: placed wherever there is room
     else
       // Partitions mixed in: without per_partition, keys of all partitions share the lanes.
-      sub = static_cast<uint32_t>(mix(key_hash, o_.per_partition ? 0 : part) % o_.key_lanes);
+      sub = static_cast<uint32_t>(mix(key_hash, o_.per_partition ? 0 : part) >> 32);
   }
   return (static_cast<uint64_t>(p) << 32) | sub;
 }
@@ -63,25 +63,41 @@ lane_router::route lane_router::place(lane_key k, size_t n) {
     lanes_.at(i->second.lane).unfinished += n;
     return route{i->second.lane, false};
   }
-  bool spawn = lanes_.size() < o_.max_lane_threads;
+  auto part = partition_of(k);
+  bool spawn = lanes_.size() < o_.max_lane_threads
+               && (!keyed() || part_lanes_[part] < o_.key_lanes);
   lane_id id = 0;
   if (spawn) {
     id = next_lane_++;
-    lanes_.emplace(id, lane{});
+    lanes_.emplace(id, lane{part});
+    if (keyed())
+      ++part_lanes_[part];
   } else {
-    auto best = lanes_.begin();
-    for (auto l = lanes_.begin(); l != lanes_.end(); ++l)
-      if (l->second.keys < best->second.keys
-          || (l->second.keys == best->second.keys
-              && l->second.unfinished < best->second.unfinished))
-        best = l;
-    id = best->first;
+    id = least_loaded(keyed() ? part : any_partition);
   }
   auto& l = lanes_.at(id);
   ++l.keys;
   l.unfinished += n;
   keys_.emplace(k, placed{id, n});
   return route{id, spawn};
+}
+
+// The lane with the fewest keys, then the fewest unfinished records: among the lanes of
+// `part` if it has any (`any_partition`: among all).
+lane_router::lane_id lane_router::least_loaded(uint32_t part) const {
+  auto better = [](const lane& a, const lane& b) {
+    return a.keys < b.keys || (a.keys == b.keys && a.unfinished < b.unfinished);
+  };
+  const std::pair<const lane_id, lane>* best = nullptr;
+  for (auto& l : lanes_)
+    if (l.second.part == part && (!best || better(l.second, best->second)))
+      best = &l;
+  if (best)
+    return best->first;
+  for (auto& l : lanes_)
+    if (!best || better(l.second, best->second))
+      best = &l;
+  return best->first;
 }
 
 void lane_router::add(lane_key k, size_t n) {
@@ -100,6 +116,10 @@ void lane_router::finished(lane_key k, size_t n) {
   i->second.unfinished -= n;
   auto& l = lanes_.at(i->second.lane);
   l.unfinished -= std::min(n, l.unfinished);
+  if (keyed() && i->second.unfinished == 0) {
+    --l.keys;
+    keys_.erase(i);
+  }
 }
 
 std::vector<lane_router::lane_id>
@@ -115,7 +135,14 @@ lane_router::collect(const std::function<bool(uint32_t part)>& gone) {
   }
   std::vector<lane_id> out;
   for (auto l = lanes_.begin(); l != lanes_.end();) {
-    if (l->second.keys == 0 && l->second.unfinished == 0) {
+    auto& ln = l->second;
+    if (ln.keys == 0 && ln.unfinished == 0
+        && (!keyed() || (ln.part != any_partition && gone(ln.part)))) {
+      if (keyed()) {
+        auto p = part_lanes_.find(ln.part);
+        if (p != part_lanes_.end() && --p->second == 0)
+          part_lanes_.erase(p);
+      }
       out.push_back(l->first);
       l = lanes_.erase(l);
     } else {
