@@ -22,6 +22,17 @@ struct latency_options {
   bool actor_first = false;
   /// Where latency.csv and the CDF files go; empty: nowhere.
   std::string out_dir;
+  /// Raw/actor pairs, the order alternating from pair to pair; the verdict compares the
+  /// medians of the pairs' p99s (one pair's tail moves 5-10x with the broker).
+  int pairs = 1;
+  /// A control: a thread that keeps this fraction of a core busy while the raw path runs, to
+  /// see what CPU taken from the broker's two cores alone does to raw librdkafka's tail.
+  double raw_burn = 0;
+  /// Topics with message.timestamp.type=LogAppendTime: a record's timestamp is then the
+  /// broker's append, so the split below is send -> append and append -> handler.
+  bool append_time = false;
+  /// "raw" or "actor": run that path only (e.g. under a profiler); empty: both.
+  std::string only_path;
 };
 
 /// Runs the raw path, then the actor path, prints each and a table; returns 0, or 1 if a path

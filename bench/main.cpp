@@ -43,6 +43,8 @@ const char* usage = R"(usage: kafka_bench [options]
                  -X queued.min.messages=100000 -X queued.max.messages.kbytes=65536
                  (librdkafka's defaults: a random refetch stall, see docs/BENCHMARKS.md)
   --scheduler P  CAF scheduler policy: 'stealing' or 'sharing' (default: the library's)
+  --caf KEY=N    a CAF setting over the library's, N a count or a duration ending in us or
+                 ms (e.g. --caf work-stealing.moderate-poll-attempts=500)
   --quick        smoke run: 100000 records per size, 1 repetition
   --lanes        the partition manager instead: a 1 ms handler on 12 partitions with
                  lanes vs one handler lane, 8 key lanes on one partition, and the lanes'
@@ -55,6 +57,11 @@ const char* usage = R"(usage: kafka_bench [options]
     --seconds S      per path (default 20)
     --partitions P   same as -p (default 3)
     --actor-first    run the actor path first (default: raw first)
+    --pairs N        N raw/actor pairs, the order alternating; the verdict compares the
+                     medians of their p99s (default 1)
+    --raw-burn F     a control: a thread keeps F (0..1) of a core busy beside the raw path
+    --append-time    LogAppendTime topics: split the trip at the broker's append
+    --path WHICH     'raw' or 'actor' only (after the settle pass), e.g. under perf
   --monitoring   what monitoring costs: produce (KafkaService, batches) and consume
                  (KafkaService subscription, on_batch) of 100 B records with
                  monitoring.enabled off vs on (interval 1 s, /metrics scraped once per
@@ -124,6 +131,7 @@ struct options {
   size_t window = 5000;
   size_t batches = 64;
   std::string scheduler;
+  std::vector<std::pair<std::string, std::string>> caf_settings;
   bool produce = true;
   bool consume = true;
   bool quick = false;
@@ -134,6 +142,10 @@ struct options {
   int64_t rate = 50000;
   int seconds = 20;
   bool actor_first = false;
+  int pairs = 1;
+  double raw_burn = 0;
+  bool append_time = false;
+  std::string only_path;
   int64_t records = 1000000;
   std::string out_dir;
   ka::properties overrides;
@@ -175,6 +187,20 @@ bool parse(int argc, char** argv, options& o) {
       o.rate = std::stoll(value());
     } else if (a == "--actor-first") {
       o.actor_first = true;
+    } else if (a == "--pairs") {
+      o.pairs = std::stoi(value());
+      if (o.pairs < 1 || o.pairs > 100)
+        throw std::invalid_argument("--pairs must be 1..100");
+    } else if (a == "--raw-burn") {
+      o.raw_burn = std::stod(value());
+      if (!(o.raw_burn >= 0 && o.raw_burn <= 1))
+        throw std::invalid_argument("--raw-burn must be 0..1 (a fraction of one core)");
+    } else if (a == "--append-time") {
+      o.append_time = true;
+    } else if (a == "--path") {
+      o.only_path = value();
+      if (o.only_path != "raw" && o.only_path != "actor")
+        throw std::invalid_argument("--path takes 'raw' or 'actor'");
     } else if (a == "--seconds") {
       o.seconds = std::stoi(value());
     } else if (a == "--records") {
@@ -201,6 +227,18 @@ bool parse(int argc, char** argv, options& o) {
         throw std::invalid_argument("--only takes 'produce' or 'consume'");
       o.produce = what == "produce";
       o.consume = what == "consume";
+    } else if (a == "--caf") {
+      auto kv = value();
+      auto eq = kv.find('=');
+      if (eq == std::string::npos || eq == 0 || eq + 1 == kv.size())
+        throw std::invalid_argument("--caf takes KEY=VALUE, not '" + kv + "'");
+      auto text = kv.substr(eq + 1);
+      size_t used = 0;
+      std::stoull(text, &used);
+      if (auto unit = text.substr(used); !unit.empty() && unit != "us" && unit != "ms")
+        throw std::invalid_argument("--caf " + kv.substr(0, eq) + ": '" + text
+                                    + "' is neither a count nor a duration in us or ms");
+      o.caf_settings.emplace_back(kv.substr(0, eq), text);
     } else if (a == "--scheduler") {
       o.scheduler = value();
       if (o.scheduler != "stealing" && o.scheduler != "sharing")
@@ -441,6 +479,18 @@ int main(int argc, char** argv) {
     ka::actor_system_config sys_cfg;
     if (!o.scheduler.empty())
       sys_cfg.set("scheduler.policy", caf::atom_from_string(o.scheduler));
+    for (auto& [key, text] : o.caf_settings) {
+      size_t used = 0;
+      auto n = std::stoull(text, &used);
+      auto unit = text.substr(used);
+      if (unit.empty())
+        sys_cfg.set(key, static_cast<size_t>(n));
+      else if (unit == "us")
+        sys_cfg.set(key, caf::timespan{std::chrono::microseconds{n}});
+      else
+        sys_cfg.set(key, caf::timespan{std::chrono::milliseconds{n}});
+      std::cout << "caf setting: " << key << " = " << text << "\n";
+    }
     caf::actor_system sys{sys_cfg};
     try {
       warm_up_broker(cfg, o);
@@ -463,8 +513,10 @@ int main(int argc, char** argv) {
     }
     if (o.latency || o.scaling) {
       if (o.latency)
-        rc |= run_latency_bench(sys, cfg, latency_options{o.rate, o.seconds, o.partitions,
-                                                          o.actor_first, o.out_dir});
+        rc |= run_latency_bench(sys, cfg,
+                                latency_options{o.rate, o.seconds, o.partitions, o.actor_first,
+                                                o.out_dir, o.pairs, o.raw_burn,
+                                                o.append_time, o.only_path});
       if (o.latency && o.scaling)
         std::printf("\n");
       if (o.scaling)

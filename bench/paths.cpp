@@ -714,7 +714,8 @@ bool report_run(const ka::kafka_config& cfg, const run_spec& spec, const char* n
 
 
 std::string create_topic(const ka::kafka_config& cfg, const std::string& topic,
-                         int partitions) {
+                         int partitions,
+                         const std::vector<std::pair<std::string, std::string>>& configs) {
   std::string error;
   auto rk = new_client(RD_KAFKA_PRODUCER, cfg.admin_config(), cfg, &error);
   if (!rk)
@@ -723,6 +724,11 @@ std::string create_topic(const ka::kafka_config& cfg, const std::string& topic,
   auto nt = rd_kafka_NewTopic_new(topic.c_str(), partitions, 1, errstr, sizeof(errstr));
   if (!nt)
     return std::string{"NewTopic: "} + errstr;
+  for (auto& [k, v] : configs)
+    if (auto e = rd_kafka_NewTopic_set_config(nt, k.c_str(), v.c_str())) {
+      rd_kafka_NewTopic_destroy(nt);
+      return "NewTopic config " + k + ": " + rd_kafka_err2name(e);
+    }
   auto q = rd_kafka_queue_new(rk.get());
   auto opts = rd_kafka_AdminOptions_new(rk.get(), RD_KAFKA_ADMIN_OP_CREATETOPICS);
   rd_kafka_AdminOptions_set_operation_timeout(opts, 30000, errstr, sizeof(errstr));

@@ -128,7 +128,8 @@ bool report_run(const kafka_actors::kafka_config& cfg, const run_spec& spec, con
 
 /// Raw admin calls (rd_kafka_CreateTopics and friends). Return an error text, empty if fine.
 std::string create_topic(const kafka_actors::kafka_config& cfg, const std::string& topic,
-                         int partitions);
+                         int partitions,
+                         const std::vector<std::pair<std::string, std::string>>& configs = {});
 std::string delete_topics(const kafka_actors::kafka_config& cfg,
                           const std::vector<std::string>& topics);
 /// Sum over partitions of high watermark − low watermark: what the broker holds.
