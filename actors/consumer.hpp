@@ -190,7 +190,7 @@ struct subscription {
   /// The window behind `dedup`, shared over restarts; made when first spawned.
   std::shared_ptr<shared_dedup> dedup_state;
   /// Partition manager (actors/partition_manager): on_record runs on one ordered lane per
-  /// partition (and per key hash with key_lanes > 1), in parallel across lanes, order kept
+  /// partition (and up to key_lanes per partition, keys spread over them), in parallel, order kept
   /// per key; a failing record makes only its key wait for the retry policy. With on_record,
   /// without a breaker.
   std::optional<lane_options> lanes;

@@ -1,10 +1,11 @@
 #pragma once
 
 // The partition manager: a handler actor (consumer.hpp's protocol) that runs one ordered lane
-// (actors/partition_lane) per partition, and with key lanes several per partition by key
-// hash, so partitions (and keys) are handled in parallel while each key keeps its order.
+// (actors/partition_lane) per partition, and with key lanes several per partition (a key on
+// one of them at a time), so partitions (and keys) are handled in parallel while each key
+// keeps its order.
 //
-//   consumer ==record_batch==> manager --split per lane--> lane (one per partition[/key hash])
+//   consumer ==record_batch==> manager --split per lane--> lane (one per partition[/key group])
 //   consumer <==credit, ack=== manager <==progress======== lane
 //
 // Lanes are spawned on the first record of their partition, on a thread of their own when

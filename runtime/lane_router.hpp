@@ -31,9 +31,9 @@ enum class null_key_policy {
 
 /// subscription::lanes: the partition manager's options.
 struct lane_options {
-  /// One lane per partition. Off: lanes by key hash alone, over all partitions.
+  /// One lane per partition. Off: lanes by key alone, over all partitions.
   bool per_partition = true;
-  /// Lanes per partition by key hash (1: the partition is one ordered lane).
+  /// Lanes per partition, keys placed on them (1: the partition is one ordered lane).
   uint32_t key_lanes = 1;
   null_key_policy null_keys = null_key_policy::one_lane;
   /// Lane actors at most; with a blocking handler each is a thread of its own.
