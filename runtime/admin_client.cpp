@@ -675,8 +675,6 @@ static caf::expected<group_description> describe_group_once(rd_kafka_t* rk,
 // and waits out the loading, so the Admin call that follows meets a ready one.
 static void warm_coordinator(const kafka_config& cfg, const std::string& group,
                              const rd_kafka_topic_partition_list_t* wanted) {
-  if (!wanted || wanted->cnt == 0)
-    return;
   auto props = cfg.consumer_config(group);
   props["bootstrap.servers"] = cfg.bootstrap_servers;
   auto conf = make_conf(props);
@@ -686,8 +684,14 @@ static void warm_coordinator(const kafka_config& cfg, const std::string& group,
   if (!consumer)
     return;
   tpl_ptr one{rd_kafka_topic_partition_list_new(1)};
-  rd_kafka_topic_partition_list_add(one.get(), wanted->elems[0].topic,
-                                    wanted->elems[0].partition);
+  // Without topics (every partition the group committed to), any partition serves: the
+  // coordinator answers an OffsetFetch for a partition the group never committed to (-1).
+  // Skipping the warm-up there crashed `groups lag G` on every fresh broker (2 of 2).
+  if (wanted && wanted->cnt > 0)
+    rd_kafka_topic_partition_list_add(one.get(), wanted->elems[0].topic,
+                                      wanted->elems[0].partition);
+  else
+    rd_kafka_topic_partition_list_add(one.get(), "__consumer_offsets", 0);
   // The answer does not matter here: only that the coordinator answered.
   rd_kafka_committed(consumer->get(), one.get(), static_cast<int>(cfg.connect_timeout.count()));
 }
