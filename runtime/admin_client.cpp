@@ -670,40 +670,41 @@ static caf::expected<group_description> describe_group_once(rd_kafka_t* rk,
 // librdkafka 2.0.2 crashes in its main thread when the broker answers the Admin API's
 // OffsetFetch with NOT_COORDINATOR (rd_kafka_cgrp_op on the admin handle's NULL group,
 // librdkafka issue #5040): the first request for a group on a fresh broker, while
-// __consumer_offsets is still loading. A consumer handle of that group (never joining) asks
-// the committed offsets of one partition first: its group machinery finds the coordinator
-// and waits out the loading, so the Admin call that follows meets a ready one.
-static void warm_coordinator(const kafka_config& cfg, const std::string& group,
-                             const rd_kafka_topic_partition_list_t* wanted) {
+// __consumer_offsets is still loading, and now and then later (CI: 3 crashes in 5 runs of
+// asan/admin_client_test.delete_records_moves_the_log_start, on a broker minutes old). A
+// consumer handle of the group (it never joins) asks instead: its group machinery finds the
+// coordinator, asks again on NOT_COORDINATOR and waits out the loading.
+namespace {
+
+caf::expected<client_ptr> group_consumer(const kafka_config& cfg, const std::string& group) {
   auto props = cfg.consumer_config(group);
   props["bootstrap.servers"] = cfg.bootstrap_servers;
   auto conf = make_conf(props);
   if (!conf)
-    return;
-  auto consumer = make_client(RD_KAFKA_CONSUMER, std::move(*conf));
-  if (!consumer)
-    return;
-  tpl_ptr one{rd_kafka_topic_partition_list_new(1)};
-  // Without topics (every partition the group committed to), any partition serves: the
-  // coordinator answers an OffsetFetch for a partition the group never committed to (-1).
-  // Skipping the warm-up there crashed `groups lag G` on every fresh broker (2 of 2).
-  if (wanted && wanted->cnt > 0)
-    rd_kafka_topic_partition_list_add(one.get(), wanted->elems[0].topic,
-                                      wanted->elems[0].partition);
-  else
-    rd_kafka_topic_partition_list_add(one.get(), "__consumer_offsets", 0);
-  // The answer does not matter here: only that the coordinator answered.
-  rd_kafka_committed(consumer->get(), one.get(), static_cast<int>(cfg.connect_timeout.count()));
+    return conf.error();
+  return make_client(RD_KAFKA_CONSUMER, std::move(*conf));
 }
+
+struct committed_offset {
+  std::string topic;
+  int32_t partition;
+  int64_t offset; // -1: none
+};
+
+} // namespace
 
 caf::expected<std::vector<partition_offsets>>
 admin_client::group_offsets(const std::string& group, const std::vector<std::string>& topics) {
   if (group.empty())
     return make_error(errc::invalid_argument, "offsets of a consumer group: the name is empty");
   auto what = "offsets of group " + quoted(group);
-  tpl_ptr wanted;
+  auto consumer = group_consumer(cfg_, group);
+  if (!consumer)
+    return consumer.error();
+  auto ms = static_cast<int>(cfg_.connect_timeout.count());
+  std::vector<committed_offset> committed;
   if (!topics.empty()) {
-    wanted.reset(rd_kafka_topic_partition_list_new(16));
+    tpl_ptr wanted{rd_kafka_topic_partition_list_new(16)};
     for (auto& t : topics) {
       if (auto err = validate_topic_name(t))
         return err;
@@ -714,51 +715,66 @@ admin_client::group_offsets(const std::string& group, const std::vector<std::str
       for (int p = 0; p < mt->partition_cnt; ++p)
         rd_kafka_topic_partition_list_add(wanted.get(), t.c_str(), mt->partitions[p].id);
     }
-  }
-  warm_coordinator(cfg_, group, wanted.get());
-  call c{rk_.get(), cfg_, RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPOFFSETS, false};
-  // Without partitions: every partition the group committed to.
-  auto req = rd_kafka_ListConsumerGroupOffsets_new(group.c_str(), wanted.get());
-  rd_kafka_ListConsumerGroupOffsets(rk_.get(), &req, 1, c.options.get(), c.queue.get());
-  rd_kafka_ListConsumerGroupOffsets_destroy(req);
-  auto ev = c.wait(what);
-  if (!ev)
-    return ev.error();
-  auto result = rd_kafka_event_ListConsumerGroupOffsets_result(ev->get());
-  if (!result)
-    return make_error(errc::kafka_error, what + ": unexpected answer "
-                                           + rd_kafka_event_name(ev->get()));
-  size_t cnt = 0;
-  auto groups = rd_kafka_ListConsumerGroupOffsets_result_groups(result, &cnt);
-  std::vector<partition_offsets> out;
-  auto ms = static_cast<int>(cfg_.connect_timeout.count());
-  for (size_t i = 0; i < cnt; ++i) {
-    if (auto err = group_result_error(groups[i], what))
-      return err;
-    auto parts = rd_kafka_group_result_partitions(groups[i]);
-    if (!parts)
-      continue;
-    for (int k = 0; k < parts->cnt; ++k) {
-      auto& e = parts->elems[k];
-      partition_offsets po;
-      po.topic = e.topic;
-      po.partition = e.partition;
-      po.committed = e.offset >= 0 ? e.offset : -1;
-      auto err = rd_kafka_query_watermark_offsets(rk_.get(), e.topic, e.partition, &po.low,
-                                                  &po.high, ms);
-      if (err) {
-        // A topic the group committed to may be gone since: not one of its offsets now.
-        if (topics.empty()
-            && (err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART
-                || err == RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION
-                || err == RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC))
-          continue;
-        return make_error(err == RD_KAFKA_RESP_ERR__TIMED_OUT ? errc::timeout : classify(err),
-                          what + ": watermarks of " + partition_name(e.topic, e.partition)
-                            + ": " + rd_error_text(err));
-      }
-      out.push_back(std::move(po));
+    if (auto err = rd_kafka_committed(consumer->get(), wanted.get(), ms))
+      return make_error(err == RD_KAFKA_RESP_ERR__TIMED_OUT ? errc::timeout : classify(err),
+                        what + ": " + rd_error_text(err));
+    for (int k = 0; k < wanted->cnt; ++k) {
+      auto& e = wanted->elems[k];
+      if (e.err)
+        return make_error(classify(e.err), what + ": " + partition_name(e.topic, e.partition)
+                                             + ": " + rd_error_text(e.err));
+      committed.push_back({e.topic, e.partition, e.offset >= 0 ? e.offset : -1});
     }
+  } else {
+    // Every partition the group committed to: only the Admin API lists them. The consumer
+    // first asks for one partition of __consumer_offsets (any partition serves; the answer
+    // does not matter), so the Admin call meets a ready coordinator. Without it `groups lag
+    // G` crashed on every fresh broker (2 of 2).
+    tpl_ptr one{rd_kafka_topic_partition_list_new(1)};
+    rd_kafka_topic_partition_list_add(one.get(), "__consumer_offsets", 0);
+    rd_kafka_committed(consumer->get(), one.get(), ms);
+    call c{rk_.get(), cfg_, RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPOFFSETS, false};
+    auto req = rd_kafka_ListConsumerGroupOffsets_new(group.c_str(), nullptr);
+    rd_kafka_ListConsumerGroupOffsets(rk_.get(), &req, 1, c.options.get(), c.queue.get());
+    rd_kafka_ListConsumerGroupOffsets_destroy(req);
+    auto ev = c.wait(what);
+    if (!ev)
+      return ev.error();
+    auto result = rd_kafka_event_ListConsumerGroupOffsets_result(ev->get());
+    if (!result)
+      return make_error(errc::kafka_error, what + ": unexpected answer "
+                                             + rd_kafka_event_name(ev->get()));
+    size_t cnt = 0;
+    auto groups = rd_kafka_ListConsumerGroupOffsets_result_groups(result, &cnt);
+    for (size_t i = 0; i < cnt; ++i) {
+      if (auto err = group_result_error(groups[i], what))
+        return err;
+      if (auto parts = rd_kafka_group_result_partitions(groups[i]))
+        for (int k = 0; k < parts->cnt; ++k)
+          committed.push_back({parts->elems[k].topic, parts->elems[k].partition,
+                               parts->elems[k].offset >= 0 ? parts->elems[k].offset : -1});
+    }
+  }
+  std::vector<partition_offsets> out;
+  for (auto& c : committed) {
+    partition_offsets po;
+    po.topic = c.topic;
+    po.partition = c.partition;
+    po.committed = c.offset;
+    auto err = rd_kafka_query_watermark_offsets(rk_.get(), c.topic.c_str(), c.partition, &po.low,
+                                                &po.high, ms);
+    if (err) {
+      // A topic the group committed to may be gone since: not one of its offsets now.
+      if (topics.empty()
+          && (err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART
+              || err == RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION
+              || err == RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC))
+        continue;
+      return make_error(err == RD_KAFKA_RESP_ERR__TIMED_OUT ? errc::timeout : classify(err),
+                        what + ": watermarks of " + partition_name(c.topic, c.partition) + ": "
+                          + rd_error_text(err));
+    }
+    out.push_back(std::move(po));
   }
   std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
     return std::tie(a.topic, a.partition) < std::tie(b.topic, b.partition);
