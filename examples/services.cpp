@@ -106,6 +106,31 @@ int main() {
             << "dedup consumer:  " << handled << " of " << records.size()
             << " records handled (the rest were duplicates)\n"
             << "last-value view: " << vs.entries << " keys; sku-7 = " << sku7.value << "\n";
+  bool ok = batched == records.size() && handled == 1000 && vs.entries == 20;
+  if (!ok) {
+    // What each consumer holds, to tell an unassigned partition from an unfetched one.
+    self->request(*service, 10s, status_atom_v)
+      .receive(
+        [](const service_status& ss) {
+          for (auto& [id, c] : ss.consumers) {
+            std::cerr << "subscription " << id << " (group " << c.group << "): assigned";
+            for (auto& a : c.assigned)
+              std::cerr << " " << a;
+            std::cerr << "; stored";
+            for (auto& [tp, off] : c.stored)
+              std::cerr << " " << tp << "@" << off;
+            std::cerr << "; at end";
+            for (auto& e : c.at_end)
+              std::cerr << " " << e;
+            std::cerr << "; paused " << c.paused << ", credit " << c.credit << ", held "
+                      << c.held << ", dispatched " << c.dispatched << ", acked " << c.acked
+                      << ", rebalances " << c.rebalances << ", pauses " << c.pauses << "\n";
+          }
+          if (!ss.last_failure.empty())
+            std::cerr << "last failure: " << ss.last_failure << "\n";
+        },
+        [](const caf::error& e) { std::cerr << "status: " << describe(e) << "\n"; });
+  }
   ask(stop_all_atom_v);
-  return batched == records.size() && handled == 1000 && vs.entries == 20 ? 0 : 1;
+  return ok ? 0 : 1;
 }
