@@ -715,9 +715,28 @@ admin_client::group_offsets(const std::string& group, const std::vector<std::str
       for (int p = 0; p < mt->partition_cnt; ++p)
         rd_kafka_topic_partition_list_add(wanted.get(), t.c_str(), mt->partitions[p].id);
     }
-    if (auto err = rd_kafka_committed(consumer->get(), wanted.get(), ms))
-      return make_error(err == RD_KAFKA_RESP_ERR__TIMED_OUT ? errc::timeout : classify(err),
-                        what + ": " + rd_error_text(err));
+    // The broker may still answer coordinator errors for a new group (CI saw NOT_COORDINATOR
+    // from a broker minutes old): asked again until connect_timeout, as describe_group does.
+    auto busy = [](rd_kafka_resp_err_t e) {
+      return e == RD_KAFKA_RESP_ERR_NOT_COORDINATOR
+             || e == RD_KAFKA_RESP_ERR_COORDINATOR_LOAD_IN_PROGRESS
+             || e == RD_KAFKA_RESP_ERR_COORDINATOR_NOT_AVAILABLE;
+    };
+    auto deadline = std::chrono::steady_clock::now() + cfg_.connect_timeout;
+    for (;;) {
+      auto err = rd_kafka_committed(consumer->get(), wanted.get(), ms);
+      bool again = busy(err);
+      for (int k = 0; k < wanted->cnt && !again; ++k)
+        again = busy(wanted->elems[k].err);
+      if (again && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds{100});
+        continue;
+      }
+      if (err)
+        return make_error(err == RD_KAFKA_RESP_ERR__TIMED_OUT ? errc::timeout : classify(err),
+                          what + ": " + rd_error_text(err));
+      break;
+    }
     for (int k = 0; k < wanted->cnt; ++k) {
       auto& e = wanted->elems[k];
       if (e.err)
