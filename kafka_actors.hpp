@@ -11,6 +11,7 @@
 #include "kafka_actors/actors/last_value_view.hpp"
 #include "kafka_actors/actors/node.hpp"
 #include "kafka_actors/actors/producer.hpp"
+#include "kafka_actors/actors/remote_handler.hpp"
 #include "kafka_actors/config/kafka_config.hpp"
 #include "kafka_actors/config/topic_config.hpp"
 #include "kafka_actors/runtime/admin_client.hpp"

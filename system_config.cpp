@@ -12,6 +12,8 @@
 #include "kafka_actors/actors/kafka_service.hpp"
 #include "kafka_actors/actors/last_value_view.hpp"
 #include "kafka_actors/actors/producer.hpp"
+#include "kafka_actors/actors/remote_feed.hpp"
+#include "kafka_actors/actors/remote_handler.hpp"
 #include "kafka_actors/config/topic_config.hpp"
 #include "kafka_actors/runtime/errors.hpp"
 #include "kafka_actors/runtime/message.hpp"
@@ -31,6 +33,11 @@ actor_system_config::actor_system_config() {
   add_message_type<producer_actor>("kafka_actors::producer_actor");
   add_message_type<consumer_actor>("kafka_actors::consumer_actor");
   add_message_type<kafka_service_actor>("kafka_actors::kafka_service_actor");
+  add_message_type<remote_batch>("kafka_actors::remote_batch");
+  add_message_type<remote_subscription>("kafka_actors::remote_subscription");
+  add_message_type<remote_feed_actor>("kafka_actors::remote_feed_actor");
+  add_message_type<remote_handler_actor>("kafka_actors::remote_handler_actor");
+  add_message_type<remote_feed_status>("kafka_actors::remote_feed_status");
   add_message_type<view_entry>("kafka_actors::view_entry");
   add_message_type<view_status>("kafka_actors::view_status");
   add_message_type<topic_description>("kafka_actors::topic_description");

@@ -9,6 +9,7 @@
 
 #include "kafka_actors/actors/admin.hpp"
 #include "kafka_actors/actors/metrics_collector.hpp"
+#include "kafka_actors/actors/remote_feed.hpp"
 #include "kafka_actors/runtime/monitoring_endpoint.hpp"
 #include "kafka_actors/runtime/embedded_cluster.hpp"
 #include "kafka_actors/runtime/errors.hpp"
@@ -36,6 +37,17 @@ struct child {
   std::chrono::steady_clock::time_point started_at{};
   /// The subscription a retry-topic consumer serves (0 for a subscription itself).
   uint64_t parent = 0;
+  /// A remote subscription's feed (the consumer's handler): lives as long as the child.
+  remote_feed_bridge feed;
+
+  child(subscription s, consumer_actor c) : sub(std::move(s)), consumer(std::move(c)) {
+  }
+  child(child&&) = default;
+  child& operator=(child&&) = default;
+  ~child() {
+    if (feed)
+      caf::anon_send_exit(feed, caf::exit_reason::user_shutdown);
+  }
 };
 
 struct service_state {
@@ -217,6 +229,25 @@ kafka_service_actor::behavior_type service_impl(service_pointer self,
       return;
     }
     for (auto& [id, c] : st.children) {
+      if (!c.feed || c.feed.address() != dm.source)
+        continue;
+      // Its handler was lost past the deadline: stop the subscription, committing what was
+      // acknowledged, and say why it ended.
+      c.feed = nullptr;
+      if (c.stopping || st.stopping)
+        return;
+      st.failed[id] = describe(dm.reason);
+      st.last_failure = "subscription " + std::to_string(id) + ": " + describe(dm.reason);
+      if (!c.consumer) {
+        st.children.erase(id);
+        return;
+      }
+      c.stopping = true;
+      self->request(c.consumer, st.stop_wait(), stop_atom_v)
+        .then([](const consumer_status&) {}, [](const caf::error&) {});
+      return;
+    }
+    for (auto& [id, c] : st.children) {
       if (c.consumer.address() != dm.source)
         continue;
       c.consumer = nullptr;
@@ -303,6 +334,47 @@ kafka_service_actor::behavior_type service_impl(service_pointer self,
                   done();
                 });
       return rp;
+    },
+    [=](subscribe_atom, remote_subscription& rs) -> caf::result<uint64_t> {
+      auto& st = self->state;
+      if (st.stopping)
+        return make_error(errc::stopped, "service is stopping");
+      if (!rs.handler)
+        return make_error(errc::invalid_argument, "remote subscription of group '" + rs.group
+                                                    + "' has no handler actor");
+      if (rs.handler_deadline_ms <= 0)
+        return make_error(errc::invalid_argument,
+                          "remote subscription of group '" + rs.group
+                            + "': handler_deadline_ms must be positive, got "
+                            + std::to_string(rs.handler_deadline_ms));
+      // The same group and topics: the new handler takes over (the feed refuses while the
+      // first one lives).
+      for (auto& [id, c] : st.children) {
+        if (!c.feed || c.stopping || c.sub.group != rs.group || c.sub.topics != rs.topics)
+          continue;
+        auto rp = self->make_response_promise<uint64_t>();
+        auto cid = id;
+        self->request(c.feed, call_timeout, attach_atom_v, std::move(rs.handler))
+          .then([=](bool) mutable { rp.deliver(cid); },
+                [=](caf::error& err) mutable { rp.deliver(std::move(err)); });
+        return rp;
+      }
+      auto feed = spawn_remote_feed(self->system(), rs.handler,
+                                    std::chrono::milliseconds{rs.handler_deadline_ms},
+                                    "the remote subscription of group '" + rs.group + "'");
+      subscription sub;
+      sub.topics = rs.topics;
+      sub.group = rs.group;
+      sub.track_end = rs.track_end;
+      sub.handler = caf::actor_cast<handler_actor>(feed);
+      auto id = start_subscription(self, std::move(sub));
+      if (!id) {
+        caf::anon_send_exit(feed, caf::exit_reason::user_shutdown);
+        return id.error();
+      }
+      self->monitor(feed);
+      st.children.at(*id).feed = std::move(feed);
+      return *id;
     },
     [=](stop_atom, uint64_t id) -> caf::result<consumer_status> {
       auto& st = self->state;

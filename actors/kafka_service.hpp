@@ -17,6 +17,7 @@
 
 #include "kafka_actors/actors/consumer.hpp"
 #include "kafka_actors/actors/producer.hpp"
+#include "kafka_actors/actors/remote_handler.hpp"
 #include "kafka_actors/config/kafka_config.hpp"
 #include "kafka_actors/config/topic_config.hpp"
 #include "kafka_actors/runtime/atoms.hpp"
@@ -56,6 +57,9 @@ using kafka_service_actor = caf::typed_actor<
   caf::replies_to<try_send_atom, message_batch>::with<batch_report>,
   // subscribe: starts a supervised consumer; answers with the subscription id.
   caf::replies_to<subscribe_atom, subscription>::with<uint64_t>,
+  // subscribe with a handler actor anywhere (another node too); the same group and topics
+  // again, while the first handler is lost, hand the subscription over (same id).
+  caf::replies_to<subscribe_atom, remote_subscription>::with<uint64_t>,
   // Stops one subscription (commits); answers with its final status.
   caf::replies_to<stop_atom, uint64_t>::with<consumer_status>,
   // Waits until subscription `id` has its first assignment; fails at once on a condition

@@ -82,9 +82,10 @@ kafka_service_actor::behavior_type remote_service(remote_pointer self,
   });
   auto no_subscriptions = [=] {
     return make_error(errc::invalid_argument,
-                      "node " + where + ": subscriptions cannot cross nodes yet (a handler "
-                      "runs in the node's process); run the consumer in the node, or in this "
-                      "process with a local KafkaService");
+                      "node " + where + ": a subscription with handler functions cannot "
+                      "cross nodes (they run in this process); subscribe with a "
+                      "remote_subscription, whose handler is an actor "
+                      "(spawn_remote_record_handler makes one of a function)");
   };
   return {
     [=](send_atom a, message& m) { return forward<delivery_report>(self, a, std::move(m)); },
@@ -93,6 +94,9 @@ kafka_service_actor::behavior_type remote_service(remote_pointer self,
       return forward<batch_report>(self, a, std::move(b));
     },
     [=](subscribe_atom, subscription&) -> caf::result<uint64_t> { return no_subscriptions(); },
+    [=](subscribe_atom a, remote_subscription& rs) {
+      return forward<uint64_t>(self, a, std::move(rs));
+    },
     [=](stop_atom a, uint64_t id) { return forward<consumer_status>(self, a, id); },
     [=](ready_atom a, uint64_t id) { return forward<bool>(self, a, id); },
     [=](create_topic_atom a, topic_config& t) { return forward<bool>(self, a, std::move(t)); },

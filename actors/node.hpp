@@ -23,7 +23,7 @@
 namespace kafka_actors {
 
 /// Bumped whenever a message of kafka_service_actor changes shape.
-constexpr int32_t node_protocol_version = 1;
+constexpr int32_t node_protocol_version = 2;
 
 using node_actor = caf::typed_actor<
   // The client's protocol version; the node's service when it matches, errc::invalid_argument
@@ -40,8 +40,9 @@ caf::expected<uint16_t> publish_node(caf::actor_system& sys, kafka_service_actor
 /// at once with errc::stopped, and later ones with request_receiver_down, instead of
 /// waiting out their timeouts). While the node lives, the handle keeps the client's actor
 /// system running: send it an exit message (caf::anon_send_exit) before the system ends. Records,
-/// reports and statuses cross; `subscribe` does not yet (a handler cannot cross nodes) and
-/// fails with errc::invalid_argument saying so. Fails (never hangs longer than `timeout`)
+/// reports and statuses cross, and so do remote subscriptions (their handler is an actor of
+/// this process; actors/remote_handler.hpp); a subscription with handler functions fails with
+/// errc::invalid_argument saying so. Fails (never hangs longer than `timeout`)
 /// when nothing listens there, when what listens is not a kafka-actors node, or when the
 /// node speaks another protocol version.
 caf::expected<kafka_service_actor>

@@ -36,6 +36,7 @@ KAFKA_ACTORS_ATOM(watch, "watch")         // tell this actor of every change
 KAFKA_ACTORS_ATOM(changed, "changed")     // an entry changed (to watchers)
 KAFKA_ACTORS_ATOM(retry, "retry")         // a backoff ended: try the waiting work again
 KAFKA_ACTORS_ATOM(metrics, "metrics")     // where the monitoring endpoint listens
+KAFKA_ACTORS_ATOM(attach, "attach")       // a handler takes a remote subscription over
 KAFKA_ACTORS_ATOM(hello, "hello")         // a client greets a node with its protocol version
 // Admin (actors/admin.hpp)
 KAFKA_ACTORS_ATOM(list_topics, "ls_topics")

@@ -28,87 +28,13 @@
 #include "kafka_actors/actors/node.hpp"
 #include "kafka_actors/runtime/errors.hpp"
 #include "kafka_actors/system_config.hpp"
+#include "support/node_process.hpp"
 
 extern char** environ;
 
 using namespace kafka_actors;
-
-namespace {
-
-// `kafka-actors node --port 0` as a child process; its first stdout line is the port.
-class node_process {
-public:
-  node_process() {
-    int out[2];
-    if (::pipe(out) != 0)
-      throw std::runtime_error("pipe");
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_adddup2(&fa, out[1], STDOUT_FILENO);
-    posix_spawn_file_actions_addclose(&fa, out[0]);
-    std::string cli = KAFKA_ACTORS_CLI;
-    const char* args[] = {cli.c_str(), "node", "--port", "0", nullptr};
-    if (posix_spawn(&pid_, cli.c_str(), &fa, nullptr, const_cast<char**>(args), environ) != 0)
-      throw std::runtime_error("cannot start " + cli);
-    posix_spawn_file_actions_destroy(&fa);
-    ::close(out[1]);
-    out_ = out[0];
-    // The port line comes once the service is up and published (the embedded cluster's
-    // start included): wait for it, within a bound.
-    std::string line;
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{60};
-    while (line.find('\n') == std::string::npos && std::chrono::steady_clock::now() < deadline) {
-      pollfd p{out_, POLLIN, 0};
-      if (::poll(&p, 1, 1000) <= 0)
-        continue;
-      char buf[64];
-      auto n = ::read(out_, buf, sizeof(buf));
-      if (n <= 0)
-        break;
-      line.append(buf, static_cast<size_t>(n));
-    }
-    port = static_cast<uint16_t>(std::stoi(line.empty() ? "0" : line));
-  }
-
-  ~node_process() {
-    if (pid_ > 0) {
-      ::kill(pid_, SIGKILL);
-      ::waitpid(pid_, nullptr, 0);
-    }
-    ::close(out_);
-  }
-
-  /// Sends `sig` and waits for the exit; the exit status, -1 if it did not end in 60 s.
-  int stop(int sig) {
-    ::kill(pid_, sig);
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{60};
-    while (std::chrono::steady_clock::now() < deadline) {
-      int status = 0;
-      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-        pid_ = -1;
-        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-      }
-      pollfd none{-1, 0, 0};
-      ::poll(&none, 0, 50); // a child's exit has no descriptor to wait on
-    }
-    return -1;
-  }
-
-  uint16_t port = 0;
-
-private:
-  pid_t pid_ = -1;
-  int out_ = -1;
-};
-
-struct network_system {
-  network_system() : sys{cfg.with_network()} {
-  }
-  actor_system_config cfg;
-  caf::actor_system sys;
-};
-
-} // namespace
+using kafka_actors::test::network_system;
+using kafka_actors::test::node_process;
 
 TEST(node, ten_thousand_records_through_a_remote_kafka_service) {
   // The node before the client's system: on any way out the node dies first, so the
@@ -261,6 +187,7 @@ TEST(node, a_subscription_is_refused_across_nodes_with_a_reason) {
   self->request(*service, std::chrono::seconds{10}, subscribe_atom_v, std::move(sub))
     .receive([](uint64_t) {}, [&](caf::error& err) { refused = describe(err); });
   EXPECT_NE(refused.find("cannot cross nodes"), std::string::npos) << refused;
+  EXPECT_NE(refused.find("remote_subscription"), std::string::npos) << "names the way out";
   EXPECT_EQ(node.stop(SIGTERM), 0);
 }
 
