@@ -28,10 +28,11 @@ remote_batch to_remote(const record_batch& b, uint64_t wire_id, int64_t credit) 
   remote_batch out;
   out.id = wire_id;
   out.credit = credit;
-  out.records.reserve(b.size());
+  // Per record: a few dozen bytes of fields besides key and payload.
+  out.data.reserve(b.bytes() + 48 * b.size());
   for (size_t i = 0; i < b.size(); ++i)
     if (!b.revoked(i))
-      out.records.push_back(b[i].to_message());
+      out.add(b[i]);
   return out;
 }
 

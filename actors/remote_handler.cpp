@@ -16,25 +16,28 @@ record_handler_impl(remote_handler_actor::pointer self,
                     std::shared_ptr<remote_record_handler> fn, int64_t credit) {
   return {
     [=](join_atom, remote_feed_actor feed) { self->send(feed, credit_atom_v, credit); },
-    [=](remote_batch& batch, remote_feed_actor feed) {
-      for (auto& m : batch.records) {
+    [=](const remote_batch& batch, remote_feed_actor feed) {
+      caf::error failed;
+      auto malformed = batch.for_each([&](const remote_record& r) {
+        if (failed)
+          return;
         caf::error err;
         try {
-          err = (*fn)(m);
+          err = (*fn)(r);
         } catch (const std::exception& e) {
           err = make_error(errc::handler_failed, std::string{"handler threw: "} + e.what());
         } catch (...) {
           err = make_error(errc::handler_failed, "handler threw a non-standard exception");
         }
-        if (err) {
-          self->send(feed, fail_atom_v, batch.id,
-                     make_error(errc::handler_failed,
-                                m.topic + "[" + std::to_string(m.partition) + "]@"
-                                  + std::to_string(m.offset) + ": " + describe(err)));
-          return;
-        }
-      }
-      self->send(feed, ack_atom_v, batch.id, batch.credit);
+        if (err)
+          failed = make_error(errc::handler_failed, r.where() + ": " + describe(err));
+      });
+      if (!failed && !malformed.empty())
+        failed = make_error(errc::handler_failed, malformed);
+      if (failed)
+        self->send(feed, fail_atom_v, batch.id, std::move(failed));
+      else
+        self->send(feed, ack_atom_v, batch.id, batch.credit);
     },
   };
 }

@@ -2,7 +2,8 @@
 
 // Remote handlers: a consumer in one process (a node's KafkaService) feeds a handler actor
 // that may live in another one. The protocol is the local one's (join, credit, batches,
-// ack, fail), with records as data that serializes:
+// ack, fail), with records as data that serializes (runtime/remote_batch: one buffer per
+// batch, read as views on the handler's side):
 //
 //   consumer ==record_batch==> remote feed ==remote_batch==> handler (any node)
 //   consumer <==ack + credit== remote feed <==ack + credit== handler
@@ -30,23 +31,9 @@
 
 #include "kafka_actors/runtime/atoms.hpp"
 #include "kafka_actors/runtime/message.hpp"
+#include "kafka_actors/runtime/remote_batch.hpp"
 
 namespace kafka_actors {
-
-/// Records of one batch, as owned copies (topic, partition, offset, timestamp, key,
-/// content, headers). Records whose partition was revoked before the batch left are not in
-/// it; `credit` is what the batch took of the handler's grant all the same, and what the
-/// handler grants back when it acknowledges.
-struct remote_batch {
-  uint64_t id = 0;
-  int64_t credit = 0;
-  std::vector<message> records;
-};
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, remote_batch& x) {
-  return f(caf::meta::type_name("kafka_actors::remote_batch"), x.id, x.credit, x.records);
-}
 
 /// What a remote handler answers to (the feed next to the consumer).
 using remote_feed_actor = caf::typed_actor<
@@ -85,7 +72,7 @@ typename Inspector::result_type inspect(Inspector& f, remote_subscription& x) {
 }
 
 /// Called once per record of a remote batch; an error fails the batch.
-using remote_record_handler = std::function<caf::error(const message&)>;
+using remote_record_handler = std::function<caf::error(const remote_record&)>;
 
 /// A remote handler around a function: it grants `credit` records when a feed joins, calls
 /// `fn` for each record of a batch on a thread of its own (it may block), then acknowledges

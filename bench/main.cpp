@@ -21,6 +21,7 @@
 #include "latency.hpp"
 #include "monitoring.hpp"
 #include "paths.hpp"
+#include "remote.hpp"
 #include "scaling.hpp"
 #include "kafka_actors/runtime/errors.hpp"
 #include "kafka_actors/system_config.hpp"
@@ -70,6 +71,10 @@ const char* usage = R"(usage: kafka_bench [options]
   --scaling      consume throughput over partitions 1/3/12 and 1/2/3 members of one group,
                  each member a KafkaService subscription (see bench/scaling.cpp), with
     --records N      records per topic (default 1000000)
+  --remote       a remote handler's cost (issue 13): 100 B records consumed through a local
+                 subscription, a remote subscription of the same service, and one of a
+                 `kafka-actors node` child over loopback (see bench/remote.cpp); uses -n, -r,
+                 -p
   --out DIR      --latency / --scaling: write latency.csv, latency-cdf-*.dat and
                  scaling.csv there (plot them with scripts/bench-plots DIR)
 )";
@@ -138,6 +143,7 @@ struct options {
   bool lanes = false;
   bool latency = false;
   bool scaling = false;
+  bool remote = false;
   bool monitoring = false;
   int64_t rate = 50000;
   int seconds = 20;
@@ -183,6 +189,8 @@ bool parse(int argc, char** argv, options& o) {
       o.scaling = true;
     } else if (a == "--monitoring") {
       o.monitoring = true;
+    } else if (a == "--remote") {
+      o.remote = true;
     } else if (a == "--rate") {
       o.rate = std::stoll(value());
     } else if (a == "--actor-first") {
@@ -491,6 +499,8 @@ int main(int argc, char** argv) {
         sys_cfg.set(key, caf::timespan{std::chrono::milliseconds{n}});
       std::cout << "caf setting: " << key << " = " << text << "\n";
     }
+    if (o.remote)
+      sys_cfg.with_network(); // the middleman, to reach the node
     caf::actor_system sys{sys_cfg};
     try {
       warm_up_broker(cfg, o);
@@ -500,6 +510,8 @@ int main(int argc, char** argv) {
     }
     if (o.lanes)
       return run_lanes_bench(sys, cfg, o.reps, o.quick);
+    if (o.remote)
+      return run_remote_bench(sys, cfg, o.n_small, o.reps, o.partitions);
     if (o.monitoring) {
       rc = run_monitoring_bench(sys, cfg,
                                 monitoring_options{o.n_small, o.reps, o.partitions, o.batches});

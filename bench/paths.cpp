@@ -19,11 +19,13 @@
 
 #include <caf/after.hpp>
 #include <caf/scoped_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
 #include <librdkafka/rdkafka.h>
 
 #include "kafka_actors/actors/consumer.hpp"
 #include "kafka_actors/actors/kafka_service.hpp"
 #include "kafka_actors/actors/producer.hpp"
+#include "kafka_actors/actors/remote_handler.hpp"
 #include "kafka_actors/runtime/errors.hpp"
 #include "kafka_actors/runtime/message.hpp"
 #include "kafka_actors/runtime/record.hpp"
@@ -657,6 +659,49 @@ run_result consume_service_batch(caf::actor_system& sys, const ka::kafka_service
                                  const run_spec& spec, const std::string& group) {
   return consume_actor(sys, spec, group, true, std::nullopt, std::chrono::microseconds{0},
                        &service);
+}
+
+run_result consume_remote(caf::actor_system& sys, const ka::kafka_service_actor& service,
+                          const run_spec& s, const std::string& group, int64_t credit) {
+  run_result r;
+  auto probe = std::make_shared<consume_probe>(s.count);
+  // An event-based handler that checks and counts each record and acknowledges the batch
+  // at once: what crosses the wire is the path under test.
+  auto handler = sys.spawn([probe, credit](ka::remote_handler_actor::pointer self)
+                             -> ka::remote_handler_actor::behavior_type {
+    return {
+      [=](ka::join_atom, ka::remote_feed_actor feed) {
+        self->send(feed, ka::credit_atom_v, credit);
+      },
+      [=](ka::remote_batch& b, ka::remote_feed_actor feed) {
+        b.for_each([&](const ka::remote_record& r) { probe->check(r.partition(), r.offset()); });
+        probe->add(static_cast<int64_t>(b.size()));
+        self->send(feed, ka::ack_atom_v, b.id, b.credit);
+      },
+    };
+  });
+  ka::remote_subscription rs;
+  rs.topics = {s.topic};
+  rs.group = group;
+  rs.handler = handler;
+  caf::scoped_actor self{sys};
+  auto start = clock_type::now();
+  uint64_t id = 0;
+  self->request(service, reply_timeout, ka::subscribe_atom_v, std::move(rs))
+    .receive([&](uint64_t i) { id = i; },
+             [&](caf::error& err) { r.error = "subscribe: " + ka::describe(err); });
+  if (r.error.empty()) {
+    bool done = probe->wait(std::chrono::seconds{consume_timeout_s});
+    fill_consume_result(r, *probe, done, start, s.count);
+    self->request(service, reply_timeout, ka::stop_atom_v, id)
+      .receive([](ka::consumer_status&) {},
+               [&](caf::error& err) {
+                 if (r.error.empty())
+                   r.error = "stopping the subscription: " + ka::describe(err);
+               });
+  }
+  caf::anon_send_exit(handler, caf::exit_reason::user_shutdown);
+  return r;
 }
 
 run_result consume_actor_lanes(caf::actor_system& sys, const run_spec& spec,

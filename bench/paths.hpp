@@ -79,6 +79,11 @@ run_result consume_actor_record(caf::actor_system& sys, const run_spec& spec,
                                 const std::string& group);
 /// As consume_actor_batch, but a subscription of `service` (subscribe_atom_v, stopped with
 /// stop_atom_v and its id) instead of a consumer of its own.
+/// A remote subscription through `service` (a node's, or a local one) whose handler, in
+/// this process, checks and counts each record and acknowledges every batch at once,
+/// granting `credit` records.
+run_result consume_remote(caf::actor_system& sys, const kafka_actors::kafka_service_actor& service,
+                          const run_spec& spec, const std::string& group, int64_t credit);
 run_result consume_service_batch(caf::actor_system& sys,
                                  const kafka_actors::kafka_service_actor& service,
                                  const run_spec& spec, const std::string& group);

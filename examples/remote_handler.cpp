@@ -110,12 +110,12 @@ int main(int argc, char** argv) {
   std::atomic<long long> handled{0};
   auto handler = spawn_remote_record_handler(
     sys,
-    [&](const message& m) -> caf::error {
+    [&](const remote_record& r) -> caf::error {
       if (delay_ms > 0)
         std::this_thread::sleep_for(std::chrono::milliseconds{delay_ms});
       if (fd >= 0) {
-        auto line = std::to_string(m.partition) + " " + std::to_string(m.offset) + " "
-                    + m.content + "\n";
+        auto line = std::to_string(r.partition()) + " " + std::to_string(r.offset()) + " "
+                    + std::string{r.payload()} + "\n";
         if (::write(fd, line.data(), line.size()) != static_cast<ssize_t>(line.size()))
           return make_error(errc::handler_failed, "cannot write the ledger");
       }

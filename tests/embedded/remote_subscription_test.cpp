@@ -46,10 +46,10 @@ struct seen_log {
     std::lock_guard<std::mutex> g{mtx};
     return held_records;
   }
-  void add(const message& m) {
+  void add(const remote_record& r) {
     std::lock_guard<std::mutex> g{mtx};
-    ++count[{m.partition, m.offset}];
-    content[{m.partition, m.offset}] = m.content;
+    ++count[{r.partition(), r.offset()}];
+    content[{r.partition(), r.offset()}] = std::string{r.payload()};
   }
 };
 
@@ -70,8 +70,8 @@ holding_handler::behavior_type holding_impl(holding_handler::pointer self,
         log->max_held = std::max(log->max_held, log->held_records);
         ++log->batches;
       }
-      for (auto& m : b.records)
-        log->add(m);
+      auto malformed = b.for_each([&](const remote_record& r) { log->add(r); });
+      EXPECT_EQ(malformed, "");
       if (*open) {
         {
           std::lock_guard<std::mutex> g{log->mtx};
@@ -144,8 +144,8 @@ protected:
 TEST_F(remote_subscription_test, a_remote_handler_gets_every_record_with_its_content) {
   auto log = std::make_shared<seen_log>();
   stop_on_exit guard{*this};
-  auto h = spawn_remote_record_handler(*sys, [log](const message& m) -> caf::error {
-    log->add(m);
+  auto h = spawn_remote_record_handler(*sys, [log](const remote_record& r) -> caf::error {
+    log->add(r);
     return {};
   }, 100);
   auto id = subscribe_remote(make(h, "g-content"));
@@ -270,10 +270,10 @@ TEST_F(remote_subscription_test, a_failed_batch_comes_again) {
   auto log = std::make_shared<seen_log>();
   auto failed_once = std::make_shared<std::atomic<bool>>(false);
   stop_on_exit guard{*this};
-  auto h = spawn_remote_record_handler(*sys, [=](const message& m) -> caf::error {
-    if (m.content == "v7" && !failed_once->exchange(true))
+  auto h = spawn_remote_record_handler(*sys, [=](const remote_record& r) -> caf::error {
+    if (r.payload() == "v7" && !failed_once->exchange(true))
       return make_error(errc::handler_failed, "refusing v7 once");
-    log->add(m);
+    log->add(r);
     return {};
   }, 100);
   auto id = subscribe_remote(make(h, "g-fail"));
@@ -294,7 +294,7 @@ TEST_F(remote_subscription_test, bad_remote_subscriptions_are_refused_with_a_rea
   auto r = subscribe_remote(none);
   ASSERT_FALSE(r);
   EXPECT_NE(describe(r.error()).find("no handler actor"), std::string::npos);
-  auto h = spawn_remote_record_handler(*sys, [](const message&) { return caf::error{}; });
+  auto h = spawn_remote_record_handler(*sys, [](const remote_record&) { return caf::error{}; });
   auto zero = make(h, "g-bad");
   zero.handler_deadline_ms = 0;
   r = subscribe_remote(zero);

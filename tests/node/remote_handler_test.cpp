@@ -116,9 +116,10 @@ holding_handler::behavior_type holding(holding_handler::pointer self, std::share
     [=](remote_batch& b, remote_feed_actor feed) {
       {
         std::lock_guard<std::mutex> g{log->mtx};
-        for (auto& m : b.records)
-          log->records[{m.partition, m.offset}] = m.content;
-        log->total += b.records.size();
+        b.for_each([&](const remote_record& r) {
+          log->records[{r.partition(), r.offset()}] = std::string{r.payload()};
+        });
+        log->total += b.size();
         log->held += b.credit;
         log->max_held = std::max(log->max_held, log->held);
         if (*open)

@@ -1,0 +1,195 @@
+// kafka_bench --remote: what the network hop of a remote handler costs (issue 13). Three
+// consume paths over the same topic of 100 B records, repetitions interleaved:
+//
+// - local:   a KafkaService subscription in this process, on_batch (the local consume path);
+// - feed:    a remote_subscription of that same local service, its handler an actor here:
+//            the feed's copy into remote_batch, without a wire;
+// - remote:  a remote_subscription of a `kafka-actors node` child process (same broker, same
+//            consumer settings): records copied, serialized, sent over loopback BASP,
+//            deserialized here, acks and credit back.
+//
+// Each run reads the topic from the start in a fresh group and checks every partition's
+// offsets arrive in sequence, once. Timed from the first record to the N-th, like the other
+// consume paths; the client CPU is this process's only (the node's is not in it).
+
+#include "remote.hpp"
+
+#include <cstdio>
+#include <fstream>
+#include <stdexcept>
+#include <string>
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <caf/scoped_actor.hpp>
+
+#include "paths.hpp"
+#include "kafka_actors/actors/kafka_service.hpp"
+#include "kafka_actors/actors/node.hpp"
+#include "kafka_actors/runtime/errors.hpp"
+
+extern char** environ;
+
+namespace kafka_bench {
+
+namespace ka = kafka_actors;
+
+namespace {
+
+std::string json_escape(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '"' || c == '\\')
+      out += '\\';
+    out += c;
+  }
+  return out;
+}
+
+// `kafka-actors node --port 0 --config FILE` with the bench's broker and consumer settings.
+class node_child {
+public:
+  node_child(const ka::kafka_config& cfg) {
+    char tmpl[] = "/tmp/kafka_bench_node_XXXXXX";
+    int fd = ::mkstemp(tmpl);
+    if (fd < 0)
+      throw std::runtime_error("cannot make a config file for the node");
+    ::close(fd);
+    config_ = tmpl;
+    {
+      std::ofstream f{config_};
+      f << "{\"bootstrap.servers\": \"" << json_escape(cfg.bootstrap_servers) << "\",\n"
+        << " \"consumer\": {";
+      bool first = true;
+      for (auto& [k, v] : cfg.consumer) {
+        f << (first ? "" : ", ") << "\"" << json_escape(k) << "\": \"" << json_escape(v)
+          << "\"";
+        first = false;
+      }
+      f << "},\n \"flow\": {\"consumer.max.in.flight\": " << cfg.flow.consumer_max_in_flight
+        << ", \"consumer.batch.size\": " << cfg.flow.consumer_batch_size << "}}\n";
+    }
+    int out[2];
+    if (::pipe(out) != 0)
+      throw std::runtime_error("pipe");
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_adddup2(&fa, out[1], STDOUT_FILENO);
+    posix_spawn_file_actions_addclose(&fa, out[0]);
+    std::string cli = KAFKA_ACTORS_CLI;
+    const char* args[] = {cli.c_str(), "node", "--port", "0", "--config", config_.c_str(),
+                          nullptr};
+    if (posix_spawn(&pid_, cli.c_str(), &fa, nullptr, const_cast<char**>(args), environ) != 0)
+      throw std::runtime_error("cannot start " + cli);
+    posix_spawn_file_actions_destroy(&fa);
+    ::close(out[1]);
+    std::string line;
+    for (int i = 0; i < 60 && line.find('\n') == std::string::npos; ++i) {
+      pollfd p{out[0], POLLIN, 0};
+      if (::poll(&p, 1, 1000) <= 0)
+        continue;
+      char buf[64];
+      auto n = ::read(out[0], buf, sizeof(buf));
+      if (n <= 0)
+        break;
+      line.append(buf, static_cast<size_t>(n));
+    }
+    ::close(out[0]);
+    port = static_cast<uint16_t>(std::atoi(line.c_str()));
+  }
+  ~node_child() {
+    if (pid_ > 0) {
+      ::kill(pid_, SIGTERM);
+      ::waitpid(pid_, nullptr, 0);
+    }
+    ::unlink(config_.c_str());
+  }
+  uint16_t port = 0;
+
+private:
+  pid_t pid_ = -1;
+  std::string config_;
+};
+
+} // namespace
+
+int run_remote_bench(caf::actor_system& sys, const ka::kafka_config& cfg, int64_t records,
+                     int reps, int partitions) {
+  run_spec spec;
+  spec.cfg = &cfg;
+  spec.topic = "bench-remote-" + std::to_string(::getpid());
+  spec.count = records;
+  spec.payload_bytes = 100;
+  if (auto err = create_topic(cfg, spec.topic, partitions); !err.empty()) {
+    std::fprintf(stderr, "kafka_bench --remote: %s\n", err.c_str());
+    return 1;
+  }
+  auto filled = produce_raw(spec);
+  if (!filled.error.empty()) {
+    std::fprintf(stderr, "kafka_bench --remote: filling %s: %s\n", spec.topic.c_str(),
+                 filled.error.c_str());
+    return 1;
+  }
+  // The warm-up record the raw producer sends first is part of the topic.
+  spec.count = records + 1;
+  auto local = ka::spawn_kafka_service(sys, cfg);
+  if (!local) {
+    std::fprintf(stderr, "kafka_bench --remote: %s\n", ka::describe(local.error()).c_str());
+    return 1;
+  }
+  node_child node{cfg};
+  if (node.port == 0) {
+    std::fprintf(stderr, "kafka_bench --remote: the node printed no port\n");
+    return 1;
+  }
+  auto remote = ka::connect_kafka_service(sys, "127.0.0.1", node.port);
+  if (!remote) {
+    std::fprintf(stderr, "kafka_bench --remote: %s\n", ka::describe(remote.error()).c_str());
+    return 1;
+  }
+  auto credit = static_cast<int64_t>(cfg.flow.consumer_max_in_flight);
+  std::printf("remote handler: %lld records of 100 B on %d partitions, %d repetitions, "
+              "credit %lld, node on 127.0.0.1:%u\n",
+              static_cast<long long>(spec.count), partitions, reps,
+              static_cast<long long>(credit), node.port);
+  const char* names[] = {"consume  local, on_batch", "consume  feed, in-process handler",
+                         "consume  remote, node over loopback"};
+  std::vector<double> rates[3];
+  int rc = 0;
+  int group = 0;
+  for (int rep = 0; rep < reps; ++rep) {
+    for (int i = 0; i < 3; ++i) {
+      int p = (i + rep) % 3;
+      auto g = "bench-remote-" + std::to_string(::getpid()) + "-" + std::to_string(group++);
+      auto r = p == 0   ? consume_service_batch(sys, *local, spec, g)
+               : p == 1 ? consume_remote(sys, *local, spec, g, credit)
+                        : consume_remote(sys, *remote, spec, g, credit);
+      if (!report_run(cfg, spec, names[p], false, r, rep, reps))
+        rc = 1;
+      else if (r.seconds > 0)
+        rates[p].push_back(static_cast<double>(spec.count) / r.seconds);
+    }
+  }
+  auto base = median(rates[0]);
+  std::printf("\n%-38s %14s %8s\n", "path (medians)", "msg/s", "ratio");
+  for (int p = 0; p < 3; ++p) {
+    auto m = median(rates[p]);
+    std::printf("%-38s %14s %8.2f\n", names[p], with_commas(m).c_str(), base > 0 ? m / base : 0);
+  }
+  auto ratio = base > 0 ? median(rates[2]) / base : 0;
+  std::printf("\nremote / local = %.2f (target >= 0.80): %s\n", ratio,
+              ratio >= 0.8 ? "PASS" : "FAIL");
+  caf::anon_send_exit(*remote, caf::exit_reason::user_shutdown);
+  std::string why = stop_service(sys, *local);
+  if (!why.empty())
+    std::fprintf(stderr, "kafka_bench --remote: stopping the local service: %s\n", why.c_str());
+  delete_topics(cfg, {spec.topic});
+  return rc;
+}
+
+} // namespace kafka_bench
