@@ -75,6 +75,9 @@ const char* usage = R"(usage: kafka_bench [options]
                  subscription, a remote subscription of the same service, and one of a
                  `kafka-actors node` child over loopback (see bench/remote.cpp); uses -n, -r,
                  -p
+  --consumer-batch N   flow.consumer.batch.size for every actor consume path (default 500)
+  --consumer-window N  flow.consumer.max.in.flight, records (default 4000; --remote's handler
+                       grants as much)
   --out DIR      --latency / --scaling: write latency.csv, latency-cdf-*.dat and
                  scaling.csv there (plot them with scripts/bench-plots DIR)
 )";
@@ -144,6 +147,8 @@ struct options {
   bool latency = false;
   bool scaling = false;
   bool remote = false;
+  int64_t consumer_batch = 0;
+  int64_t consumer_window = 0;
   bool monitoring = false;
   int64_t rate = 50000;
   int seconds = 20;
@@ -191,6 +196,10 @@ bool parse(int argc, char** argv, options& o) {
       o.monitoring = true;
     } else if (a == "--remote") {
       o.remote = true;
+    } else if (a == "--consumer-batch") {
+      o.consumer_batch = std::stoll(value());
+    } else if (a == "--consumer-window") {
+      o.consumer_window = std::stoll(value());
     } else if (a == "--rate") {
       o.rate = std::stoll(value());
     } else if (a == "--actor-first") {
@@ -456,6 +465,10 @@ int main(int argc, char** argv) {
     else
       cfg.client[k] = v;
   }
+  if (o.consumer_batch > 0)
+    cfg.flow.consumer_batch_size = static_cast<size_t>(o.consumer_batch);
+  if (o.consumer_window > 0)
+    cfg.flow.consumer_max_in_flight = static_cast<size_t>(o.consumer_window);
   if (auto err = cfg.validate()) {
     std::cerr << "kafka_bench: " << ka::describe(err) << "\n";
     return 2;

@@ -1,6 +1,8 @@
 #include "kafka_actors/runtime/remote_batch.hpp"
 
+#include <cstring>
 #include <limits>
+#include <type_traits>
 
 #include "kafka_actors/runtime/record.hpp"
 
@@ -8,20 +10,25 @@ namespace kafka_actors {
 
 namespace {
 
-// Little-endian on the wire whatever the host.
+// Little-endian on the wire whatever the host (a plain copy on little-endian ones).
 template <class T>
-void put(std::string& out, T v) {
+void store(char*& p, T v) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+  std::memcpy(p, &v, sizeof(T));
+#else
   using U = std::make_unsigned_t<T>;
   auto u = static_cast<U>(v);
-  char buf[sizeof(T)];
   for (size_t i = 0; i < sizeof(T); ++i)
-    buf[i] = static_cast<char>((u >> (8 * i)) & 0xff);
-  out.append(buf, sizeof(T));
+    p[i] = static_cast<char>((u >> (8 * i)) & 0xff);
+#endif
+  p += sizeof(T);
 }
 
-void put_bytes(std::string& out, std::string_view s) {
-  put<uint32_t>(out, static_cast<uint32_t>(s.size()));
-  out.append(s.data(), s.size());
+void store_bytes(char*& p, std::string_view s) {
+  store<uint32_t>(p, static_cast<uint32_t>(s.size()));
+  if (!s.empty())
+    std::memcpy(p, s.data(), s.size());
+  p += s.size();
 }
 
 struct reader {
@@ -32,12 +39,16 @@ struct reader {
   bool get(T& v) {
     if (data.size() - pos < sizeof(T))
       return false;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    std::memcpy(&v, data.data() + pos, sizeof(T));
+#else
     using U = std::make_unsigned_t<T>;
     U u = 0;
     for (size_t i = 0; i < sizeof(T); ++i)
       u |= static_cast<U>(static_cast<unsigned char>(data[pos + i])) << (8 * i);
-    pos += sizeof(T);
     v = static_cast<T>(u);
+#endif
+    pos += sizeof(T);
     return true;
   }
 
@@ -111,20 +122,27 @@ uint16_t remote_batch::topic_index(std::string_view topic) {
 void remote_batch::append(uint16_t topic, int32_t partition, int64_t offset, int64_t timestamp,
                           std::string_view key, std::string_view payload, bool tombstone,
                           const kafka_actors::headers& hs) {
-  put<uint16_t>(data, topic);
-  put<uint8_t>(data, tombstone ? 1 : 0);
-  put<int32_t>(data, partition);
-  put<int64_t>(data, offset);
-  put<int64_t>(data, timestamp);
-  put_bytes(data, key);
-  put_bytes(data, payload);
-  put<uint32_t>(data, static_cast<uint32_t>(hs.size()));
-  std::string hb;
+  size_t header_bytes = 0;
+  for (auto& [k, v] : hs)
+    header_bytes += 8 + k.size() + v.size();
+  // topic, flags, partition, offset, timestamp, key, payload, header count, headers.
+  size_t n = 2 + 1 + 4 + 8 + 8 + 4 + key.size() + 4 + payload.size() + 4 + 4 + header_bytes;
+  auto at = data.size();
+  data.resize(at + n);
+  char* p = data.data() + at;
+  store<uint16_t>(p, topic);
+  store<uint8_t>(p, tombstone ? 1 : 0);
+  store<int32_t>(p, partition);
+  store<int64_t>(p, offset);
+  store<int64_t>(p, timestamp);
+  store_bytes(p, key);
+  store_bytes(p, payload);
+  store<uint32_t>(p, static_cast<uint32_t>(hs.size()));
+  store<uint32_t>(p, static_cast<uint32_t>(header_bytes));
   for (auto& [k, v] : hs) {
-    put_bytes(hb, k);
-    put_bytes(hb, v);
+    store_bytes(p, k);
+    store_bytes(p, v);
   }
-  put_bytes(data, hb);
   ++count;
 }
 
