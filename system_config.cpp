@@ -11,6 +11,7 @@
 #include "kafka_actors/actors/consumer.hpp"
 #include "kafka_actors/actors/kafka_service.hpp"
 #include "kafka_actors/actors/last_value_view.hpp"
+#include "kafka_actors/actors/node.hpp"
 #include "kafka_actors/actors/producer.hpp"
 #include "kafka_actors/actors/remote_feed.hpp"
 #include "kafka_actors/actors/remote_handler.hpp"
@@ -61,8 +62,16 @@ actor_system_config::actor_system_config() {
 }
 
 actor_system_config& actor_system_config::with_network() {
-  load<caf::io::middleman>();
+  // Loading a module twice would make two of it.
+  if (!network_)
+    load<caf::io::middleman>();
+  network_ = true;
   return *this;
+}
+
+caf::error actor_system_config::with_tls(const node_tls& tls) {
+  with_network();
+  return enable_node_tls(*this, tls);
 }
 
 } // namespace kafka_actors

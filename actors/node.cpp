@@ -2,7 +2,10 @@
 
 #include <cerrno>
 #include <cstring>
+#include <algorithm>
 #include <functional>
+#include <memory>
+#include <set>
 #include <unordered_map>
 
 #include <fcntl.h>
@@ -11,7 +14,14 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
 #include <caf/io/middleman.hpp>
+#include <caf/io/middleman_actor.hpp>
+#include <caf/openssl/manager.hpp>
+#include <caf/openssl/publish.hpp>
 #include <caf/scoped_actor.hpp>
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
@@ -147,7 +157,9 @@ struct fd_guard {
 // other server listens silently (HTTP waits for a request) would hang the caller. A BASP
 // node writes its server handshake (operation byte 0) as soon as it accepts: look for that
 // first, within the deadline.
-caf::error probe_node(const std::string& host, uint16_t port, std::chrono::milliseconds timeout) {
+// With TLS the client speaks first (its ClientHello), so there only the connect is checked.
+caf::error probe_node(const std::string& host, uint16_t port, std::chrono::milliseconds timeout,
+                      bool tls) {
   auto where = host + ":" + std::to_string(port);
   addrinfo hints{};
   hints.ai_socktype = SOCK_STREAM;
@@ -184,12 +196,15 @@ caf::error probe_node(const std::string& host, uint16_t port, std::chrono::milli
       last = std::strerror(soerr);
       continue;
     }
+    if (tls)
+      return caf::none;
     pollfd pr{s.fd, POLLIN, 0};
     if (::poll(&pr, 1, left_ms()) <= 0)
       return make_error(errc::invalid_argument,
                         "node " + where + ": something listens there but sent no kafka-actors "
                         "node handshake within " + std::to_string(timeout.count())
-                          + " ms: not a node (is it the monitoring or a broker port?)");
+                          + " ms: not a node (is it the monitoring or a broker port? a node "
+                            "with TLS? then this client needs certificates too)");
     unsigned char first = 0xff;
     auto n = ::recv(s.fd, &first, 1, 0);
     if (n != 1 || first != 0)
@@ -201,7 +216,79 @@ caf::error probe_node(const std::string& host, uint16_t port, std::chrono::milli
   return make_error(errc::broker_unreachable, "node " + where + ": cannot connect (" + last + ")");
 }
 
+std::string ssl_errors() {
+  std::string out;
+  while (auto e = ERR_get_error()) {
+    char buf[256];
+    ERR_error_string_n(e, buf, sizeof(buf));
+    out += out.empty() ? "" : "; ";
+    out += buf;
+  }
+  return out.empty() ? "no detail from OpenSSL" : out;
+}
+
+int passphrase_cb(char* buf, int size, int, void* user) {
+  auto& pass = *static_cast<const std::string*>(user);
+  auto n = std::min<size_t>(pass.size(), static_cast<size_t>(size));
+  std::memcpy(buf, pass.data(), n);
+  return static_cast<int>(n);
+}
+
 } // namespace
+
+caf::error enable_node_tls(caf::actor_system_config& cfg, const node_tls& tls) {
+  auto missing = [](const char* what) {
+    return make_error(errc::invalid_config, std::string{"node TLS: no "} + what
+                                              + " given (TLS needs a certificate, its key "
+                                                "and the CA file that signs the peers')");
+  };
+  if (tls.certificate.empty())
+    return missing("certificate");
+  if (tls.key.empty())
+    return missing("key");
+  if (tls.ca_file.empty())
+    return missing("CA file");
+  for (auto* f : {&tls.certificate, &tls.key, &tls.ca_file})
+    if (::access(f->c_str(), R_OK) != 0)
+      return make_error(errc::invalid_config,
+                        "node TLS: cannot read " + *f + ": " + std::strerror(errno));
+  // What CAF's OpenSSL session will do with these files, once, here: it raises an exception
+  // inside the multiplexer if one of them fails.
+  std::unique_ptr<SSL_CTX, decltype(&SSL_CTX_free)> ctx{SSL_CTX_new(TLS_method()),
+                                                          SSL_CTX_free};
+  if (!ctx)
+    return make_error(errc::invalid_config, "node TLS: OpenSSL: " + ssl_errors());
+  ERR_clear_error();
+  if (SSL_CTX_use_certificate_chain_file(ctx.get(), tls.certificate.c_str()) != 1)
+    return make_error(errc::invalid_config, "node TLS: " + tls.certificate
+                                              + " is not a PEM certificate: " + ssl_errors());
+  SSL_CTX_set_default_passwd_cb(ctx.get(), passphrase_cb);
+  SSL_CTX_set_default_passwd_cb_userdata(ctx.get(), const_cast<std::string*>(&tls.passphrase));
+  if (SSL_CTX_use_PrivateKey_file(ctx.get(), tls.key.c_str(), SSL_FILETYPE_PEM) != 1) {
+    if (ERR_GET_REASON(ERR_peek_last_error()) == X509_R_KEY_VALUES_MISMATCH) {
+      ERR_clear_error();
+      return make_error(errc::invalid_config, "node TLS: the key " + tls.key
+                                                + " does not match the certificate "
+                                                + tls.certificate);
+    }
+    return make_error(errc::invalid_config,
+                      "node TLS: " + tls.key + " is not a PEM private key (or its passphrase "
+                                               "is wrong): " + ssl_errors());
+  }
+  if (SSL_CTX_check_private_key(ctx.get()) != 1)
+    return make_error(errc::invalid_config, "node TLS: the key " + tls.key
+                                              + " does not match the certificate "
+                                              + tls.certificate);
+  if (SSL_CTX_load_verify_locations(ctx.get(), tls.ca_file.c_str(), nullptr) != 1)
+    return make_error(errc::invalid_config, "node TLS: " + tls.ca_file
+                                              + " holds no PEM CA certificate: " + ssl_errors());
+  cfg.load<caf::openssl::manager>();
+  cfg.openssl_certificate = tls.certificate;
+  cfg.openssl_key = tls.key;
+  cfg.openssl_cafile = tls.ca_file;
+  cfg.openssl_passphrase = tls.passphrase;
+  return caf::none;
+}
 
 caf::expected<uint16_t> publish_node(caf::actor_system& sys, kafka_service_actor service,
                                      const std::string& bind, uint16_t port) {
@@ -210,7 +297,9 @@ caf::expected<uint16_t> publish_node(caf::actor_system& sys, kafka_service_actor
                       "publishing a node needs CAF's middleman: construct the actor system "
                       "from actor_system_config{}.with_network()");
   auto node = sys.spawn(greeter, std::move(service));
-  auto bound = sys.middleman().publish(node, port, bind.empty() ? nullptr : bind.c_str(), true);
+  auto in = bind.empty() ? nullptr : bind.c_str();
+  auto bound = sys.has_openssl_manager() ? caf::openssl::publish(node, port, in, true)
+                                         : sys.middleman().publish(node, port, in, true);
   if (!bound) {
     caf::anon_send_exit(node, caf::exit_reason::user_shutdown);
     return make_error(errc::invalid_argument, "cannot listen on " + bind + ":"
@@ -227,16 +316,41 @@ connect_kafka_service(caf::actor_system& sys, const std::string& host, uint16_t 
     return make_error(errc::invalid_config,
                       "connecting to a node needs CAF's middleman: construct the actor system "
                       "from actor_system_config{}.with_network()");
-  if (auto err = probe_node(host, port, timeout))
+  auto tls = sys.has_openssl_manager();
+  if (auto err = probe_node(host, port, timeout, tls))
     return err;
   auto where = host + ":" + std::to_string(port);
-  auto node = sys.middleman().remote_actor<node_actor>(host, port);
-  if (!node)
-    return make_error(errc::invalid_argument,
-                      "node " + where + ": " + sys.render(node.error())
-                        + " (a node of another kafka-actors version?)");
-  caf::expected<kafka_service_actor> out{caf::error{}};
   caf::scoped_actor self{sys};
+  caf::expected<node_actor> node{caf::error{}};
+  if (tls) {
+    // Through the OpenSSL middleman actor, within the timeout: a peer that never completes
+    // the handshake must not hold the caller forever.
+    self->request(sys.openssl_manager().actor_handle(), timeout, caf::connect_atom::value, host,
+                  port)
+      .receive(
+        [&](const caf::node_id&, caf::strong_actor_ptr& ptr, const std::set<std::string>&) {
+          if (ptr)
+            node = caf::actor_cast<node_actor>(std::move(ptr));
+          else
+            node = make_error(errc::invalid_argument, "node " + where + " published no actor");
+        },
+        [&](caf::error& err) {
+          node = make_error(errc::invalid_argument,
+                            "node " + where + ": TLS connection refused or failed ("
+                              + sys.render(err) + "): is it a node with TLS, and does it "
+                                                  "trust this client's certificate, and this "
+                                                  "client its CA?");
+        });
+    if (!node)
+      return node.error();
+  } else {
+    node = sys.middleman().remote_actor<node_actor>(host, port);
+    if (!node)
+      return make_error(errc::invalid_argument,
+                        "node " + where + ": " + sys.render(node.error())
+                          + " (a node of another kafka-actors version?)");
+  }
+  caf::expected<kafka_service_actor> out{caf::error{}};
   self->request(*node, timeout, hello_atom_v, node_protocol_version)
     .receive([&](kafka_service_actor& service) {
                out = sys.spawn(remote_service, std::move(service), where);

@@ -13,6 +13,7 @@
 #include <string>
 
 #include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
 #include <caf/expected.hpp>
 #include <caf/replies_to.hpp>
 #include <caf/typed_actor.hpp>
@@ -29,6 +30,23 @@ using node_actor = caf::typed_actor<
   // The client's protocol version; the node's service when it matches, errc::invalid_argument
   // naming both versions otherwise.
   caf::replies_to<hello_atom, int32_t>::with<kafka_service_actor>>;
+
+/// Certificates for TLS between nodes (PEM files). Both sides present a certificate signed
+/// by a CA the other side trusts; a peer without one is refused during the handshake.
+struct node_tls {
+  std::string certificate; // this side's certificate (chain)
+  std::string key;         // its private key
+  std::string ca_file;     // CAs whose certificates this side accepts from peers
+  std::string passphrase;  // of the key, if it has one
+};
+
+/// Makes every node connection of the system built from `cfg` TLS 1.2 with certificates
+/// checked both ways (CAF's OpenSSL module; `cfg` must load the middleman already:
+/// kafka_actors::actor_system_config::with_tls does both): publish_node and
+/// connect_kafka_service then speak only TLS. Checks the files first and names the one that
+/// cannot be used (missing, not PEM, a key that does not match the certificate), so a bad
+/// file is an error here, not an exception inside CAF later.
+caf::error enable_node_tls(caf::actor_system_config& cfg, const node_tls& tls);
 
 /// Publishes `service` on bind:port (port 0: a free one) and returns the port bound. The
 /// system needs the middleman (actor_system_config::with_network()). Errors name the address.

@@ -1,6 +1,7 @@
 // kafka-actors node: a KafkaService published over CAF's middleman until SIGINT/SIGTERM.
 
 #include <csignal>
+#include <cstdlib>
 #include <iostream>
 
 #include <pthread.h>
@@ -25,17 +26,23 @@ flush; exit 0.
 options:
   --port PORT      TCP port to listen on, 0..65535
   --bind ADDRESS   address to listen on (default 127.0.0.1; 0.0.0.0 for every interface:
-                   BASP has no authentication, so only on a network you trust)
+                   without TLS, BASP has no authentication: only on a network you trust)
   -b, --bootstrap HOST:PORT,...  brokers (default: the embedded cluster, which lives as long
                    as the node)
   --config FILE    kafka-actors JSON config
+  --tls-cert FILE  TLS between nodes (TLS 1.2, certificates checked both ways): this node's
+  --tls-key FILE   certificate and key (PEM; the key's passphrase, if any, from
+  --tls-ca FILE    $KAFKA_ACTORS_TLS_PASSPHRASE) and the CA file that signs its clients'
+                   certificates. All three or none; with them, only TLS clients connect
   -h, --help       this text
 )";
 
 } // namespace
 
 int node(const std::vector<std::string>& argv) {
-  args a{argv, {{"-h"}, {"-b", "--config", "--port", "--bind"}, {}, {}}};
+  args a{argv,
+         {{"-h"}, {"-b", "--config", "--port", "--bind", "--tls-cert", "--tls-key", "--tls-ca"},
+          {}, {}}};
   if (a.has("-h")) {
     std::cout << node_usage;
     return 0;
@@ -44,6 +51,23 @@ int node(const std::vector<std::string>& argv) {
     throw usage_error("missing --port PORT (0 for a free one)");
   auto port = static_cast<uint16_t>(a.number("--port", 0, 0, 65535));
   auto bind = a.get("--bind", "127.0.0.1");
+  int tls_opts = (a.has("--tls-cert") ? 1 : 0) + (a.has("--tls-key") ? 1 : 0)
+                 + (a.has("--tls-ca") ? 1 : 0);
+  if (tls_opts != 0 && tls_opts != 3)
+    throw usage_error("TLS needs all of --tls-cert, --tls-key and --tls-ca");
+  actor_system_config sys_cfg;
+  bool tls = tls_opts == 3;
+  if (tls) {
+    node_tls t;
+    t.certificate = a.get("--tls-cert");
+    t.key = a.get("--tls-key");
+    t.ca_file = a.get("--tls-ca");
+    if (auto pass = std::getenv("KAFKA_ACTORS_TLS_PASSPHRASE"))
+      t.passphrase = pass;
+    if (auto err = sys_cfg.with_tls(t))
+      return report("node", err);
+  }
+  sys_cfg.with_network();
   auto cfg = load_config(a);
   if (!cfg)
     return report("node", cfg.error());
@@ -59,8 +83,6 @@ int node(const std::vector<std::string>& argv) {
   std::signal(SIGTERM, SIG_DFL);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
-  actor_system_config sys_cfg;
-  sys_cfg.with_network();
   caf::actor_system sys{sys_cfg};
   auto service = spawn_kafka_service(sys, *cfg);
   if (!service)
@@ -82,7 +104,8 @@ int node(const std::vector<std::string>& argv) {
   }
   std::cout << *bound << std::endl; // for scripts that asked for port 0
   std::cerr << "kafka-actors node: KafkaService published on " << bind << ":" << *bound
-            << " (protocol v" << node_protocol_version << "); SIGINT or SIGTERM stops it\n";
+            << " (protocol v" << node_protocol_version << (tls ? ", TLS" : ", no TLS")
+            << "); SIGINT or SIGTERM stops it\n";
   int sig = 0;
   sigwait(&stop_signals, &sig);
   std::cerr << "kafka-actors node: " << (sig == SIGINT ? "SIGINT" : "SIGTERM")

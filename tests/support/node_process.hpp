@@ -6,6 +6,7 @@
 #include <csignal>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include <poll.h>
 #include <spawn.h>
@@ -23,7 +24,8 @@ namespace kafka_actors::test {
 // `kafka-actors node --port 0` as a child process; its first stdout line is the port.
 class node_process {
 public:
-  node_process() {
+  /// `extra`: more arguments after `node --port 0` (e.g. the TLS files).
+  explicit node_process(const std::vector<std::string>& extra = {}) {
     int out[2];
     if (::pipe(out) != 0)
       throw std::runtime_error("pipe");
@@ -32,8 +34,12 @@ public:
     posix_spawn_file_actions_adddup2(&fa, out[1], STDOUT_FILENO);
     posix_spawn_file_actions_addclose(&fa, out[0]);
     std::string cli = KAFKA_ACTORS_CLI;
-    const char* args[] = {cli.c_str(), "node", "--port", "0", nullptr};
-    if (posix_spawn(&pid_, cli.c_str(), &fa, nullptr, const_cast<char**>(args), environ) != 0)
+    std::vector<const char*> args = {cli.c_str(), "node", "--port", "0"};
+    for (auto& x : extra)
+      args.push_back(x.c_str());
+    args.push_back(nullptr);
+    if (posix_spawn(&pid_, cli.c_str(), &fa, nullptr, const_cast<char**>(args.data()), environ)
+        != 0)
       throw std::runtime_error("cannot start " + cli);
     posix_spawn_file_actions_destroy(&fa);
     ::close(out[1]);
