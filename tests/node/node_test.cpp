@@ -5,6 +5,8 @@
 // protocol version.
 
 #include <chrono>
+#include <iostream>
+#include <memory>
 #include <condition_variable>
 #include <map>
 #include <mutex>
@@ -248,4 +250,66 @@ TEST(node, a_client_of_another_protocol_version_is_refused) {
   auto service = connect_kafka_service(net.sys, "127.0.0.1", node.port);
   EXPECT_TRUE(service) << describe(service.error());
   EXPECT_EQ(node.stop(SIGINT), 0);
+}
+
+namespace {
+
+// A type the node does not know: it cannot read it off the wire.
+struct stranger {
+  int32_t x = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, stranger& s) {
+  return f(caf::meta::type_name("kafka_actors_test::stranger"), s.x);
+}
+
+struct stranger_system {
+  stranger_system() {
+    cfg.with_network();
+    cfg.add_message_type<stranger>("kafka_actors_test::stranger");
+    sys = std::make_unique<caf::actor_system>(cfg);
+  }
+  actor_system_config cfg;
+  std::unique_ptr<caf::actor_system> sys;
+};
+
+} // namespace
+
+TEST(node, messages_the_node_does_not_speak_get_errors_not_a_crash) {
+  stranger_system net;
+  node_process node;
+  ASSERT_NE(node.port, 0);
+  auto greeter = net.sys->middleman().remote_actor<node_actor>("127.0.0.1", node.port);
+  ASSERT_TRUE(greeter) << net.sys->render(greeter.error());
+  caf::scoped_actor self{*net.sys};
+  auto untyped = caf::actor_cast<caf::actor>(*greeter);
+  // A message of a known type the greeter has no handler for: an error comes back.
+  std::string unexpected;
+  self->request(untyped, std::chrono::seconds{10}, std::string{"hello?"})
+    .receive([](const caf::message&) {},
+             [&](caf::error& err) { unexpected = net.sys->render(err); });
+  EXPECT_NE(unexpected, "") << "an unexpected message got an answer";
+  // A message of a type the node has never heard of: it cannot be read. Whatever the node
+  // does with it, it does not crash, and the request ends (with an error) within its timeout.
+  std::string unknown;
+  auto start = std::chrono::steady_clock::now();
+  self->request(untyped, std::chrono::seconds{5}, stranger{7})
+    .receive([](const caf::message&) {},
+             [&](caf::error& err) { unknown = net.sys->render(err); });
+  EXPECT_NE(unknown, "");
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds{8});
+  std::cout << "[ node ] unexpected message: " << unexpected << "; unknown type: " << unknown
+            << std::endl;
+  // The node is unharmed: a client still gets the service and sends through it.
+  network_system fresh;
+  auto service = connect_kafka_service(fresh.sys, "127.0.0.1", node.port);
+  ASSERT_TRUE(service) << describe(service.error());
+  caf::scoped_actor s2{fresh.sys};
+  bool pong = false;
+  s2->request(*service, std::chrono::seconds{30}, ping_atom_v)
+    .receive([&](int32_t) { pong = true; }, [](caf::error&) {});
+  EXPECT_TRUE(pong);
+  caf::anon_send_exit(*service, caf::exit_reason::user_shutdown);
+  EXPECT_EQ(node.stop(SIGTERM), 0);
 }
