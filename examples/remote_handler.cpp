@@ -10,7 +10,8 @@
 //
 // Options: --ledger FILE appends "partition offset content" per record (before it is
 // acknowledged), --credit N (records granted; default 100), --delay-ms D per record,
-// --count N to exit once N records were handled (else until SIGINT or SIGTERM).
+// --count N to exit once N records were handled (else until SIGINT or SIGTERM),
+// --tls-cert FILE --tls-key FILE --tls-ca FILE for a node with TLS (docs/NODES.md).
 
 #include <atomic>
 #include <cerrno>
@@ -32,7 +33,7 @@ namespace {
 
 int usage() {
   std::cerr << "usage: example_remote_handler HOST PORT TOPIC GROUP [--ledger FILE] "
-               "[--credit N] [--delay-ms D] [--count N]\n";
+               "[--credit N] [--delay-ms D] [--count N] [--tls-cert F --tls-key F --tls-ca F]\n";
   return 2;
 }
 
@@ -59,6 +60,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   std::string topic = argv[3], group = argv[4], ledger;
+  node_tls tls;
   for (int i = 5; i < argc; ++i) {
     std::string opt = argv[i];
     if (i + 1 >= argc)
@@ -73,6 +75,12 @@ int main(int argc, char** argv) {
       ok = parse_int(val, 0, delay_ms);
     else if (opt == "--count")
       ok = parse_int(val, 1, count);
+    else if (opt == "--tls-cert")
+      tls.certificate = val;
+    else if (opt == "--tls-key")
+      tls.key = val;
+    else if (opt == "--tls-ca")
+      tls.ca_file = val;
     else
       return usage();
     if (!ok) {
@@ -96,6 +104,12 @@ int main(int argc, char** argv) {
   sigaddset(&sigs, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
   actor_system_config sys_cfg;
+  if (!tls.certificate.empty() || !tls.key.empty() || !tls.ca_file.empty()) {
+    if (auto err = sys_cfg.with_tls(tls)) {
+      std::cerr << "example_remote_handler: " << describe(err) << "\n";
+      return 2;
+    }
+  }
   sys_cfg.with_network();
   caf::actor_system sys{sys_cfg};
   auto service = connect_kafka_service(sys, host, static_cast<uint16_t>(port));
