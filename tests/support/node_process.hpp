@@ -5,6 +5,7 @@
 #include <chrono>
 #include <csignal>
 #include <stdexcept>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -86,6 +87,26 @@ public:
   }
 
   uint16_t port = 0;
+
+  pid_t pid() const {
+    return pid_;
+  }
+
+  /// The node process's resident set (VmRSS), in KiB; -1 if unknown.
+  long rss_kib() const {
+    std::ifstream f{"/proc/" + std::to_string(pid_) + "/status"};
+    std::string key;
+    while (f >> key) {
+      if (key == "VmRSS:") {
+        long kib = -1;
+        f >> kib;
+        return kib;
+      }
+      std::string rest;
+      std::getline(f, rest);
+    }
+    return -1;
+  }
 
 private:
   pid_t pid_ = -1;
