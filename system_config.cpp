@@ -13,7 +13,6 @@
 #include "kafka_actors/actors/last_value_view.hpp"
 #include "kafka_actors/actors/node.hpp"
 #include "kafka_actors/actors/producer.hpp"
-#include "kafka_actors/actors/remote_feed.hpp"
 #include "kafka_actors/actors/remote_handler.hpp"
 #include "kafka_actors/config/topic_config.hpp"
 #include "kafka_actors/runtime/errors.hpp"
@@ -38,7 +37,6 @@ actor_system_config::actor_system_config() {
   add_message_type<remote_subscription>("kafka_actors::remote_subscription");
   add_message_type<remote_feed_actor>("kafka_actors::remote_feed_actor");
   add_message_type<remote_handler_actor>("kafka_actors::remote_handler_actor");
-  add_message_type<remote_feed_status>("kafka_actors::remote_feed_status");
   add_message_type<view_entry>("kafka_actors::view_entry");
   add_message_type<view_status>("kafka_actors::view_status");
   add_message_type<topic_description>("kafka_actors::topic_description");

@@ -275,10 +275,6 @@ caf::error enable_node_tls(caf::actor_system_config& cfg, const node_tls& tls) {
                       "node TLS: " + tls.key + " is not a PEM private key (or its passphrase "
                                                "is wrong): " + ssl_errors());
   }
-  if (SSL_CTX_check_private_key(ctx.get()) != 1)
-    return make_error(errc::invalid_config, "node TLS: the key " + tls.key
-                                              + " does not match the certificate "
-                                              + tls.certificate);
   if (SSL_CTX_load_verify_locations(ctx.get(), tls.ca_file.c_str(), nullptr) != 1)
     return make_error(errc::invalid_config, "node TLS: " + tls.ca_file
                                               + " holds no PEM CA certificate: " + ssl_errors());

@@ -19,7 +19,6 @@ struct feed_state {
   std::string where;
   // Counts handler losses: a deadline tick for an earlier loss finds another number.
   uint64_t loss = 0;
-  uint64_t shipped = 0;
 };
 
 using feed_pointer = remote_feed_bridge::stateful_pointer<feed_state>;
@@ -39,10 +38,8 @@ remote_batch to_remote(const record_batch& b, uint64_t wire_id, int64_t credit) 
 void ship(feed_pointer self, std::vector<remote_feed_flow<record_batch_ptr>::send> sends) {
   auto& st = self->state;
   auto me = caf::actor_cast<remote_feed_actor>(self);
-  for (auto& s : sends) {
-    ++st.shipped;
+  for (auto& s : sends)
     self->send(st.handler, to_remote(*s.batch, s.wire_id, s.records), me);
-  }
 }
 
 void grant_consumer(feed_pointer self) {
@@ -134,19 +131,6 @@ remote_feed_bridge::behavior_type feed_impl(feed_pointer self, remote_handler_ac
                                      "only once the first is lost");
       attach(self, std::move(h));
       return true;
-    },
-    [=](status_atom) {
-      auto& st = self->state;
-      remote_feed_status s;
-      s.handler = st.flow.has_handler();
-      s.queued = st.flow.queued();
-      s.in_flight = st.flow.in_flight();
-      s.consumer_credit = st.flow.consumer_credit();
-      s.shipped = st.shipped;
-      s.replayed = st.flow.replayed();
-      s.losses = st.flow.losses();
-      s.attaches = st.flow.attaches();
-      return s;
     },
     [=](tick_atom, uint64_t loss) {
       auto& st = self->state;

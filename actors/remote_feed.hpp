@@ -22,29 +22,9 @@
 
 namespace kafka_actors {
 
-struct remote_feed_status {
-  bool handler = false;
-  /// Records waiting in the feed for a handler (or its credit), at the handler, and granted
-  /// to the consumer but not sent yet.
-  int64_t queued = 0;
-  int64_t in_flight = 0;
-  int64_t consumer_credit = 0;
-  uint64_t shipped = 0;
-  uint64_t replayed = 0;
-  uint64_t losses = 0;
-  uint64_t attaches = 0;
-};
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, remote_feed_status& x) {
-  return f(caf::meta::type_name("kafka_actors::remote_feed_status"), x.handler, x.queued,
-           x.in_flight, x.consumer_credit, x.shipped, x.replayed, x.losses, x.attaches);
-}
-
 using remote_feed_bridge = handler_actor::extend_with<remote_feed_actor>::extend<
   // A handler takes the subscription over; errc::invalid_argument while one is attached.
   caf::replies_to<attach_atom, remote_handler_actor>::with<bool>,
-  caf::replies_to<status_atom>::with<remote_feed_status>,
   // Internal: the deadline of a handler loss came.
   caf::reacts_to<tick_atom, uint64_t>>;
 
