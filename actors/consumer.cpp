@@ -69,6 +69,9 @@ void unassign(rd_kafka_t* rk, const std::vector<topic_partition>& tps) {
 // client is gone, so the callbacks of the reaper's close reach nothing else.
 struct consumer_context : client_context {
   consumer_client* client = nullptr;
+  // Whether the handle may be destroyed (librdkafka #4312): marked by the rebalance callback
+  // and by ticks.
+  std::shared_ptr<first_join_watch> first_join = std::make_shared<first_join_watch>();
 };
 
 // Everything on librdkafka's side of one consumer. Shared by the actor's state and by every
@@ -91,11 +94,14 @@ struct consumer_client {
     auto q = std::make_shared<queue_ptr>(std::move(queue));
     auto w = std::shared_ptr<queue_waker>(std::move(waker));
     // The job keeps `context` (captured here) until after the handle's destruction.
-    reap_consumer(std::move(rk), close_deadline, [q, w, ctx = context] {
-      if (*q && w)
-        w->disable(q->get());
-      q->reset();
-    });
+    reap_consumer(
+      std::move(rk), close_deadline,
+      [q, w, ctx = context] {
+        if (*q && w)
+          w->disable(q->get());
+        q->reset();
+      },
+      context->first_join);
   }
 };
 
@@ -112,6 +118,9 @@ struct consumer_state {
   std::shared_ptr<lane_counters> lane;
   uint64_t rebalances = 0;
   std::string last_error;
+  uint64_t commit_failures = 0;
+  std::string last_commit_error;
+  uint64_t lost_assignments = 0;
   std::string failure;
   // A fatal error seen inside a poll: acted on once the poll returned.
   caf::error pending_failure;
@@ -121,6 +130,7 @@ struct consumer_state {
   caf::error exit_reason;
   // Taken when closing starts: closing revokes everything, which empties what status shows.
   std::optional<consumer_status> final_status;
+  std::optional<clock_type::time_point> first_assignment_deadline;
   // Interning cache: consecutive records mostly share their partition.
   const rd_kafka_topic_t* last_rkt = nullptr;
   int32_t last_partition = -1;
@@ -229,8 +239,15 @@ struct consumer_state {
         s.breaker = to_string(static_cast<breaker_phase>(lane->breaker.load()));
     }
     s.last_error = last_error;
+    s.commit_failures = commit_failures;
+    s.lost_assignments = lost_assignments;
+    s.last_commit_error = last_commit_error;
     s.failure = failure;
     s.group = sub.group;
+    if (auto id = rd_kafka_memberid(rk())) {
+      s.member_id = id;
+      rd_kafka_mem_free(rk(), id);
+    }
     s.statistics = client->context->statistics();
     return s;
   }
@@ -262,6 +279,27 @@ struct consumer_state {
     }
     if (list->cnt > 0)
       rd_kafka_commit(rk(), list.get(), 1);
+  }
+
+  // librdkafka 2.0.2 cannot destroy a cooperative-sticky consumer between its JoinGroup and
+  // its first SyncGroup (reaper.hpp): a close then waits for that assignment, at most half
+  // the stop timeout (a rebalance takes seconds); past that the reaper leaves the handle
+  // open rather than abort the process.
+  bool awaits_first_assignment(clock_type::time_point now) {
+    auto& watch = *client->context->first_join;
+    if (!in_first_cooperative_join(rk(), watch, true)) // called before the close begins
+      return false;
+    if (!first_assignment_deadline)
+      first_assignment_deadline = now + cfg.stop_timeout / 2;
+    if (now < *first_assignment_deadline)
+      return true;
+    last_error = "consumer of group '" + sub.group
+                 + "' stopped before its first assignment came (waited "
+                 + std::to_string((cfg.stop_timeout / 2).count())
+                 + " ms): librdkafka 2.0.2 cannot destroy a cooperative-sticky consumer in "
+                   "that state (librdkafka #4312), so its handle stays open until the "
+                   "process ends";
+    return false;
   }
 
   void deliver_ready() {
@@ -324,6 +362,8 @@ struct consumer_state {
     // Revoked or lost: commit what is done unless lost, then forget the partitions so late
     // acks for them store nothing and handlers skip what they still hold of them.
     bool lost = err != RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS || rd_kafka_assignment_lost(rk());
+    if (lost && !tps.empty())
+      ++lost_assignments;
     if (!lost && flow->current() == consumer_flow::phase::running) {
       // Revoked, not lost: drain first. librdkafka lets the application unassign after the
       // callback returned (it waits in WAIT_UNASSIGN_CALL and keeps the group session), so
@@ -381,6 +421,8 @@ struct consumer_state {
     // A C callback must not throw into librdkafka.
     try {
       auto ctx = context_of<consumer_context>(opaque);
+      if (ctx && err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS)
+        ctx->first_join->synced = true;
       auto c = ctx ? ctx->client : nullptr;
       if (c && c->state) {
         c->state->on_rebalance(err, parts);
@@ -389,6 +431,42 @@ struct consumer_state {
     } catch (...) {
     }
     plain_rebalance(rk, err, parts);
+  }
+
+  // The outcome of a commit (ours on revoke and close, or librdkafka's auto-commit). A
+  // failed one is not retried: the next owner reads those records again, so say so.
+  void on_commit(rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* offsets) {
+    if (err == RD_KAFKA_RESP_ERR__NO_OFFSET)
+      return; // nothing was stored to commit
+    std::string failed;
+    rd_kafka_resp_err_t first = err;
+    for (int i = 0; offsets && i < offsets->cnt; ++i) {
+      auto& e = offsets->elems[i];
+      if (!e.err && !err)
+        continue;
+      if (!first)
+        first = e.err;
+      failed += (failed.empty() ? "" : ", ") + std::string{e.topic} + "["
+                + std::to_string(e.partition) + "]@" + std::to_string(e.offset);
+    }
+    if (!first)
+      return;
+    ++commit_failures;
+    last_commit_error = "commit of " + (failed.empty() ? std::string{"stored offsets"} : failed)
+                        + " for group '" + sub.group + "' failed: " + rd_kafka_err2name(first)
+                        + ": " + rd_kafka_err2str(first);
+    last_error = last_commit_error;
+  }
+
+  static void commit_cb(rd_kafka_t*, rd_kafka_resp_err_t err,
+                        rd_kafka_topic_partition_list_t* offsets, void* opaque) {
+    try {
+      auto ctx = context_of<consumer_context>(opaque);
+      auto c = ctx ? ctx->client : nullptr;
+      if (c && c->state)
+        c->state->on_commit(err, offsets);
+    } catch (...) {
+    }
   }
 
   static void error_cb(rd_kafka_t*, int err, const char* reason, void* opaque) {
@@ -492,6 +570,9 @@ void finish_close(consumer_pointer self) {
   auto& st = self->state;
   st.flow->closed();
   auto final = st.final_status ? *st.final_status : st.status();
+  // The close's own commits answer during the close, after the final status was taken.
+  final.commit_failures = st.commit_failures;
+  final.last_commit_error = st.last_commit_error;
   for (auto& p : st.stop_promises)
     p.deliver(final);
   st.stop_promises.clear();
@@ -503,7 +584,16 @@ void begin_close(consumer_pointer self, caf::error reason) {
   if (st.flow->current() == consumer_flow::phase::closing
       || st.flow->current() == consumer_flow::phase::closed)
     return;
-  st.exit_reason = std::move(reason);
+  if (reason && !st.exit_reason)
+    st.exit_reason = std::move(reason);
+  if (st.awaits_first_assignment(clock_type::now())) {
+    // Retried on every tick until the assignment came or the wait is over.
+    if (st.flow->current() == consumer_flow::phase::running) {
+      st.flow->stop(clock_type::now());
+      st.apply_pause_changes();
+    }
+    return;
+  }
   st.final_status = st.status();
   st.final_status->stopping = true;
   for (auto m : st.flow->begin_close(clock_type::now()))
@@ -514,6 +604,7 @@ void begin_close(consumer_pointer self, caf::error reason) {
   if (st.flow->revoke_pending())
     st.end_revoke();
   st.commit_async(st.flow->assigned_partitions());
+  st.client->context->first_join->closing = true;
   if (auto err = rd_kafka_consumer_close_queue(st.rk(), st.client->queue.get())) {
     st.last_error = rd_kafka_error_string(err);
     rd_kafka_error_destroy(err);
@@ -607,6 +698,9 @@ void on_tick(consumer_pointer self) {
   auto& st = self->state;
   auto& flow = *st.flow;
   auto now = clock_type::now();
+  // Notes a member id while the first join is on (the close's leave clears it again).
+  if (!st.client->context->first_join->synced)
+    in_first_cooperative_join(st.rk(), *st.client->context->first_join, false);
   flow.tick(now, wall_ms());
   st.end_revoke_if_due();
   if (flow.current() == consumer_flow::phase::running) {
@@ -814,6 +908,7 @@ caf::expected<consumer_actor> spawn_consumer(caf::actor_system& sys, const kafka
   enable_statistics(conf->get());
   rd_kafka_conf_set_rebalance_cb(conf->get(), &consumer_state::rebalance_cb);
   rd_kafka_conf_set_error_cb(conf->get(), &consumer_state::error_cb);
+  rd_kafka_conf_set_offset_commit_cb(conf->get(), &consumer_state::commit_cb);
   auto rk = make_client(RD_KAFKA_CONSUMER, std::move(*conf));
   if (!rk)
     return rk.error();

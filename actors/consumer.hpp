@@ -44,6 +44,8 @@ namespace kafka_actors {
 struct consumer_status {
   /// The subscription's consumer group.
   std::string group;
+  /// The member id the group coordinator gave this consumer; empty until it first joined.
+  std::string member_id;
   /// The latest statistics JSON librdkafka emitted for this consumer's handle (with
   /// `statistics.interval.ms` set, as monitoring does), else empty. Parsed off the consumer,
   /// by the metrics collector.
@@ -95,6 +97,14 @@ struct consumer_status {
   std::string breaker;
   uint64_t breaker_opened = 0;
   std::string last_error;
+  /// Offset commits the group coordinator refused or that failed on the way (each leaves
+  /// records the next owner of the partition reads again), and the latest such error, naming
+  /// the partitions and offsets.
+  uint64_t commit_failures = 0;
+  std::string last_commit_error;
+  /// Assignments librdkafka declared lost (session timed out, generation fenced): nothing of
+  /// them was committed since the last commit, so their next owner reads that span again.
+  uint64_t lost_assignments = 0;
   /// A condition retrying will not heal ("authentication: ...", "authorization: ...",
   /// "unknown_topic: ...", "fatal: ..."); empty while healthy.
   std::string failure;
@@ -116,7 +126,9 @@ typename Inspector::result_type inspect(Inspector& f, consumer_status& x) {
            x.handled, x.retried_in_place, x.forwarded_to_retry, x.dead_lettered, x.dropped,
            x.deduplicated, x.dropped_on_revoke, x.breaker, x.breaker_opened, x.last_error, x.failure,
            x.stop_deadline_passed, x.revoke_drains, x.revoke_drain_timeouts, x.share_pauses,
-           x.group, x.statistics, x.handler_duration, x.mailbox, x.oldest_pending);
+           x.group, x.statistics, x.handler_duration, x.mailbox, x.oldest_pending,
+           x.commit_failures, x.last_commit_error, x.member_id,
+           x.lost_assignments);
 }
 
 using consumer_actor = caf::typed_actor<

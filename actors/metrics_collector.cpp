@@ -141,6 +141,13 @@ void consumer_metrics(metric_set& m, uint64_t id, const consumer_status& c) {
         c.dropped_on_revoke);
   count("kafka_actors_consumer_fenced_acks_total",
         "Acknowledgements that arrived after their partition was revoked.", c.fenced_acks);
+  count("kafka_actors_consumer_commit_failures_total",
+        "Offset commits that failed (their records are read again by the next owner).",
+        c.commit_failures);
+  count("kafka_actors_consumer_lost_assignments_total",
+        "Assignments librdkafka declared lost (nothing of them committed since the last "
+        "commit).",
+        c.lost_assignments);
   count("kafka_actors_consumer_pauses_total", "Times the consumer paused its partitions.",
         c.pauses);
   count("kafka_actors_consumer_resumes_total", "Times the consumer resumed its partitions.",

@@ -1,6 +1,7 @@
 #include "kafka_actors/runtime/reaper.hpp"
 
 #include <condition_variable>
+#include <cstdio>
 #include <cstring>
 #include <deque>
 #include <mutex>
@@ -108,17 +109,63 @@ void await_reaper() {
   the_reaper().wait_for_all_queued();
 }
 
+namespace {
+
+std::atomic<int64_t> leaked_handles{0};
+
+} // namespace
+
+bool in_first_cooperative_join(rd_kafka_t* rk, first_join_watch& watch, bool ask_protocol) {
+  if (watch.synced)
+    return false;
+  char strategy[256];
+  size_t size = sizeof(strategy);
+  if (rd_kafka_conf_get(rd_kafka_conf(rk), "partition.assignment.strategy", strategy, &size)
+        != RD_KAFKA_CONF_OK
+      || !std::strstr(strategy, "cooperative"))
+    return false;
+  if (auto id = rd_kafka_memberid(rk)) {
+    if (*id)
+      watch.joined = true;
+    rd_kafka_mem_free(rk, id);
+  }
+  if (watch.joined)
+    return true;
+  if (!ask_protocol)
+    return false;
+  // "NONE" until a JoinGroup was answered, then the chosen assignor's protocol.
+  auto protocol = rd_kafka_rebalance_protocol(rk);
+  return protocol && std::strcmp(protocol, "COOPERATIVE") == 0;
+}
+
+int64_t leaked_client_handles() {
+  return leaked_handles.load();
+}
+
 void reap_consumer(client_ptr rk, std::chrono::milliseconds deadline,
-                   std::function<void()> before) {
+                   std::function<void()> before, std::shared_ptr<first_join_watch> watch) {
   // std::function needs a copyable callable: carry the handle in a shared_ptr.
   auto handle = std::make_shared<client_ptr>(std::move(rk));
-  reap([handle, deadline, before] {
+  reap([handle, deadline, before, watch] {
     if (before)
       before();
     auto rk = handle->get();
     if (!rk)
       return;
     auto until = std::chrono::steady_clock::now() + deadline;
+    auto in_window = [&](bool ask_protocol) {
+      return watch && in_first_cooperative_join(rk, *watch, ask_protocol);
+    };
+    // In its first cooperative join: its first assignment is a rebalance away, and with it
+    // the handle can be destroyed. Polling serves the rebalance (the callback, its state
+    // gone, only assigns and marks the watch); records taken meanwhile are dropped, never
+    // stored.
+    auto wait_until = std::chrono::steady_clock::now() + deadline / 2;
+    bool may_ask = !watch || !watch->closing;
+    while (may_ask && !rd_kafka_consumer_closed(rk) && in_window(true)
+           && std::chrono::steady_clock::now() < wait_until)
+      if (auto m = rd_kafka_consumer_poll(rk, 100))
+        rd_kafka_message_destroy(m);
     if (!rd_kafka_consumer_closed(rk)) {
       queue_ptr q{rd_kafka_queue_new(rk)};
       if (auto err = rd_kafka_consumer_close_queue(rk, q.get())) {
@@ -128,15 +175,28 @@ void reap_consumer(client_ptr rk, std::chrono::milliseconds deadline,
         // so they only (un)assign.
         while (!rd_kafka_consumer_closed(rk) && std::chrono::steady_clock::now() < until) {
           if (auto ev = rd_kafka_queue_poll(q.get(), 100)) {
-            if (rd_kafka_event_type(ev) == RD_KAFKA_EVENT_REBALANCE)
+            if (rd_kafka_event_type(ev) == RD_KAFKA_EVENT_REBALANCE) {
+              if (watch && rd_kafka_event_error(ev) == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS)
+                watch->synced = true;
               plain_rebalance(rk, rd_kafka_event_error(ev),
                               rd_kafka_event_topic_partition_list(ev));
+            }
             rd_kafka_event_destroy(ev);
           }
         }
       }
     }
     auto raw = handle->release();
+    if (in_window(false)) {
+      // Destroying it would abort the process (librdkafka #4312): it has left its group and
+      // stays, threads and all, until the process ends.
+      ++leaked_handles;
+      std::fprintf(stderr,
+                   "kafka-actors: a cooperative-sticky consumer stopped between its JoinGroup "
+                   "and its first SyncGroup is closed but not destroyed (librdkafka 2.0.2 "
+                   "would abort the process: librdkafka #4312)\n");
+      return;
+    }
     rd_kafka_destroy_flags(raw, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
     note_client_destroyed();
   });

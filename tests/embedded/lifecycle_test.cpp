@@ -541,3 +541,29 @@ TEST_F(lifecycle_test, group_authorization_failure_shows_in_status_and_fails_rea
   EXPECT_NE(describe(failure).find("authorization"), std::string::npos) << describe(failure);
   EXPECT_NE(status().consumers[*id].failure.find("authorization"), std::string::npos);
 }
+
+TEST_F(lifecycle_test, a_failed_offset_commit_is_counted_and_named_in_status) {
+  cfg.consumer["auto.commit.interval.ms"] = "100";
+  start();
+  auto topic = unique_topic("commit-fails");
+  ASSERT_FALSE(create_topic(topic_config{topic, 1, 1, {}}));
+  ASSERT_EQ(send(numbered(topic, "m", 0, 20)), 0u);
+  collector got;
+  stop_on_exit stopper{*this}; // first to go: the handlers use the locals above
+  auto id = subscribe(subscription{{topic}, "commit-fails-group", got.handler()});
+  ASSERT_TRUE(id);
+  ASSERT_TRUE(got.wait_for(20));
+  EXPECT_EQ(status().consumers[*id].commit_failures, 0u);
+  // The next OffsetCommits (API key 8) are refused; the offsets of the 20 records are stored
+  // and the auto-commit tries them within 100 ms.
+  cluster->push_request_errors(8, 3, RD_KAFKA_RESP_ERR_OFFSET_METADATA_TOO_LARGE);
+  ASSERT_EQ(send(numbered(topic, "n", 0, 5)), 0u); // a new offset to commit
+  ASSERT_TRUE(got.wait_for(25));
+  ASSERT_TRUE(await([&] { return status().consumers[*id].commit_failures >= 1; }, 30s));
+  auto s = status().consumers[*id];
+  EXPECT_NE(s.last_commit_error.find(topic + "[0]@"), std::string::npos) << s.last_commit_error;
+  EXPECT_NE(s.last_commit_error.find("OFFSET_METADATA_TOO_LARGE"), std::string::npos)
+    << s.last_commit_error;
+  EXPECT_NE(s.last_commit_error.find("commit-fails-group"), std::string::npos)
+    << s.last_commit_error;
+}

@@ -41,15 +41,18 @@ TEST_P(lanes_churn_test, members_joining_and_leaving_under_load_lose_nothing_and
   auto group = unique_topic("lanes-churn-group");
   ASSERT_FALSE(create_topic(topic_config{topic, 6, 1, {}}));
   lane_probe probe;
+  stop_on_exit stop{*this}; // the members' handlers use `probe`: they stop before it goes
+  int joined = 0;
   auto member = [&] {
+    int me = ++joined;
     subscription sub{{topic}, group};
     lane_options lanes;
     lanes.key_lanes = 2;
     sub.lanes = lanes;
-    sub.on_record = [&probe](const record& r) -> caf::error {
+    sub.on_record = [&probe, me](const record& r) -> caf::error {
       lane_probe::call c{probe, r};
       std::this_thread::sleep_for(200us); // the work a record costs
-      probe.handled(r);
+      probe.handled(r, me);
       return caf::none;
     };
     return sub;
@@ -84,12 +87,16 @@ TEST_P(lanes_churn_test, members_joining_and_leaving_under_load_lose_nothing_and
   // Churn: every few seconds one member leaves (stop: drain, commit, leave) and a new one
   // joins; each is a rebalance of the group.
   size_t churns = 0;
+  std::vector<consumer_status> finals; // of the members that left
   auto started = std::chrono::steady_clock::now();
   while (std::chrono::steady_clock::now() - started + churn_every < load_time) {
     std::this_thread::sleep_for(churn_every); // the schedule of the churn
     auto gone = members.front();
     members.erase(members.begin());
-    EXPECT_TRUE(stop_subscription(gone));
+    auto final = stop_subscription(gone);
+    EXPECT_TRUE(final);
+    if (final)
+      finals.push_back(*final);
     auto id = subscribe(member());
     ASSERT_TRUE(id);
     members.push_back(*id);
@@ -99,15 +106,40 @@ TEST_P(lanes_churn_test, members_joining_and_leaving_under_load_lose_nothing_and
   ASSERT_EQ(failed.load(), 0u);
   ASSERT_TRUE(probe.await_handled(produced.load(), 90s))
     << probe.distinct() << " of " << produced.load();
+  // What explains duplicates, over the members that left and those still in the group.
+  uint64_t commit_failures = 0;
+  uint64_t drain_timeouts = 0;
+  uint64_t lost = 0;
+  std::string last_commit_error;
+  auto add_up = [&](const consumer_status& c) {
+    commit_failures += c.commit_failures;
+    drain_timeouts += c.revoke_drain_timeouts;
+    lost += c.lost_assignments;
+    if (!c.last_commit_error.empty())
+      last_commit_error = c.last_commit_error;
+  };
+  for (auto& c : finals)
+    add_up(c);
+  auto now = status();
+  for (auto id : members)
+    add_up(now.consumers[id]);
   EXPECT_EQ(probe.distinct(), produced.load()); // 0 lost
   EXPECT_EQ(probe.reordered(), 0u);             // per key, in sequence
   EXPECT_EQ(probe.key_overlaps(), 0u);          // never two calls of one key at once
   // Each churn is two rebalances (a leave, a join), plus the three first joins.
   auto rebalances = 2 * churns + 3;
   EXPECT_LE(probe.duplicates(), cfg.flow.consumer_max_in_flight * rebalances)
-    << churns << " churns";
-  std::printf("lanes churn (%s): %zu records, %zu churns, %zu duplicates\n", GetParam().c_str(),
-              produced.load(), churns, probe.duplicates());
+    << churns << " churns, " << commit_failures << " failed commits (" << last_commit_error
+    << "), " << drain_timeouts << " revoke drains past their deadline, " << lost
+    << " lost assignments" << probe.duplicate_spans();
+  std::printf("lanes churn (%s): %zu records, %zu churns, %zu duplicates, %llu failed commits, "
+              "%llu drain timeouts, %llu lost assignments\n",
+              GetParam().c_str(), produced.load(), churns, probe.duplicates(),
+              static_cast<unsigned long long>(commit_failures),
+              static_cast<unsigned long long>(drain_timeouts),
+              static_cast<unsigned long long>(lost));
+  if (probe.duplicates() > 0)
+    std::printf("duplicates by partition and members:%s\n", probe.duplicate_spans().c_str());
 }
 
 namespace {

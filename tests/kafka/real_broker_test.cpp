@@ -123,7 +123,9 @@ TEST_P(handover_test, consumer_leaving_mid_stream_hands_over_without_loss) {
     std::chrono::seconds{60}));
   hold_a.open(); // A's late acks for revoked partitions must store nothing
   ASSERT_TRUE(stop_subscription(*ida)); // leaves mid-stream: commits what it finished
-  ASSERT_TRUE(all.wait_for(6000));
+  // An EXPECT, not an ASSERT: on a timeout the listing below tells a slow hand-over (records
+  // still coming) from a loss.
+  EXPECT_TRUE(all.wait_for(6000)) << describe_consumers(status());
   EXPECT_EQ(all.distinct(), 6000u); // no loss
   if (all.distinct() != 6000u) {
     std::string missing;
@@ -181,4 +183,84 @@ TEST_F(real_broker_test, subscription_to_a_missing_topic_fails_ready_within_seco
   EXPECT_NE(describe(failure).find(topic), std::string::npos) << describe(failure);
   auto cs = status().consumers[*id];
   EXPECT_NE(cs.failure.find("unknown_topic"), std::string::npos) << cs.failure;
+}
+
+// librdkafka 2.0.2 asserts (aborting the process) when it destroys a cooperative-sticky
+// consumer that had its JoinGroup answered but not yet its first SyncGroup (librdkafka
+// #4312, fixed in 2.3.0): five members joining at once and stopped at once hit that window.
+TEST_F(real_broker_test, cooperative_members_stopped_in_their_first_rebalance_do_not_abort) {
+  cfg.consumer["partition.assignment.strategy"] = "cooperative-sticky";
+  start(bootstrap);
+  auto topic = unique_topic("coop-early-stop");
+  ASSERT_FALSE(create_topic(topic_config{topic, 4, 1, {}}));
+  collector got;
+  stop_on_exit stopper{*this}; // first to go: the handlers use the locals above
+  for (int round = 0; round < 5; ++round) {
+    auto group = unique_topic("coop-early-stop-group");
+    std::vector<uint64_t> ids;
+    for (int i = 0; i < 5; ++i) {
+      auto id = subscribe(subscription{{topic}, group, got.handler()});
+      ASSERT_TRUE(id);
+      ids.push_back(*id);
+    }
+    // Every member has its member id (the first JoinGroup's answer): the rebalance is on.
+    ASSERT_TRUE(await([&] {
+      auto s = status();
+      for (auto id : ids)
+        if (s.consumers[id].member_id.empty())
+          return false;
+      return true;
+    }, std::chrono::seconds{60}));
+    size_t answered = 0;
+    for (auto id : ids)
+      (*self)->request(service, call_timeout, stop_atom_v, id)
+        .receive([&](consumer_status&) { ++answered; }, [](caf::error&) {});
+    EXPECT_EQ(answered, ids.size());
+  }
+  // A stop waits for the first assignment, which comes within a rebalance: every handle
+  // could be destroyed.
+  shutdown();
+  await_reaper();
+  EXPECT_EQ(leaked_client_handles(), 0);
+}
+
+// The same window, left without a stop (an exit message, the last handle dropped): the
+// actor is gone at once, the reaper closes the handle and, if it is still in that window,
+// leaves it undestroyed rather than abort.
+TEST_F(real_broker_test, cooperative_members_killed_in_their_first_rebalance_do_not_abort) {
+  cfg.consumer["partition.assignment.strategy"] = "cooperative-sticky";
+  start(bootstrap);
+  auto topic = unique_topic("coop-early-kill");
+  ASSERT_FALSE(create_topic(topic_config{topic, 4, 1, {}}));
+  collector got;
+  stop_on_exit stopper{*this}; // first to go: the handlers use the locals above
+  auto before = live_client_handles();
+  for (int round = 0; round < 5; ++round) {
+    auto group = unique_topic("coop-early-kill-group");
+    std::vector<consumer_actor> members;
+    for (int i = 0; i < 5; ++i) {
+      auto c = spawn_consumer(*sys, cfg, subscription{{topic}, group, got.handler()});
+      ASSERT_TRUE(c) << describe(c.error());
+      members.push_back(*c);
+    }
+    ASSERT_TRUE(await([&] {
+      for (auto& m : members) {
+        consumer_status s;
+        (*self)->request(m, call_timeout, status_atom_v)
+          .receive([&](consumer_status& x) { s = std::move(x); }, [](caf::error&) {});
+        if (s.member_id.empty())
+          return false;
+      }
+      return true;
+    }, std::chrono::seconds{60}));
+    for (auto& m : members)
+      caf::anon_send_exit(m, caf::exit_reason::kill);
+    members.clear();
+  }
+  // Each handle is destroyed once its first assignment came (the reaper waits for it), and
+  // the process is still here.
+  EXPECT_TRUE(await([&] { return live_client_handles() == before; }, std::chrono::seconds{60}))
+    << live_client_handles() - before << " consumer handles still open, "
+    << leaked_client_handles() << " left open for good";
+  EXPECT_EQ(leaked_client_handles(), 0);
 }

@@ -11,6 +11,7 @@
 #include <mutex>
 #include <set>
 #include <string>
+#include <tuple>
 
 #include "kafka_actors/runtime/message.hpp"
 #include "kafka_actors/runtime/record.hpp"
@@ -50,15 +51,22 @@ public:
   };
 
   /// A record was handled (successfully): checks its key's sequence.
-  void handled(const record& r) {
+  /// `by` names who handled it (a member's number), for duplicates().
+  void handled(const record& r, int by = 0) {
     std::string payload{r.payload()};
     auto hash = payload.rfind('#');
     auto key = payload.substr(0, hash);
     auto seq = std::stoull(payload.substr(hash + 1));
     std::lock_guard<std::mutex> guard{mx_};
     ++total_;
+    auto first = handlers_.emplace(std::make_pair(r.partition(), r.offset()), by);
     if (!seen_.insert(payload).second) {
       ++duplicates_;
+      auto& span = dup_spans_[{r.partition(), first.first->second, by}];
+      if (span.count++ == 0)
+        span.first = r.offset();
+      span.first = std::min(span.first, r.offset());
+      span.last = std::max(span.last, r.offset());
     } else {
       auto& top = highest_[key];
       // First time handled, yet a later record of its key came before: out of order.
@@ -107,6 +115,18 @@ public:
     std::lock_guard<std::mutex> guard{mx_};
     return reordered_;
   }
+  /// Where the duplicates are: per partition and pair of handlers (first, again), the span
+  /// of offsets handled twice. "p3 m1->m4 offsets 1200..1450 (251)".
+  std::string duplicate_spans() const {
+    std::lock_guard<std::mutex> guard{mx_};
+    std::string out;
+    for (auto& [k, span] : dup_spans_)
+      out += "\n  p" + std::to_string(std::get<0>(k)) + " m" + std::to_string(std::get<1>(k))
+             + "->m" + std::to_string(std::get<2>(k)) + " offsets " + std::to_string(span.first)
+             + ".." + std::to_string(span.last) + " (" + std::to_string(span.count) + ")";
+    return out;
+  }
+
   bool saw(const std::string& payload) const {
     std::lock_guard<std::mutex> guard{mx_};
     return seen_.count(payload) > 0;
@@ -141,6 +161,13 @@ private:
   std::map<int32_t, size_t> by_part_;
   std::set<std::string> seen_;
   std::map<std::string, std::pair<bool, uint64_t>> highest_;
+  struct span {
+    int64_t first = 0;
+    int64_t last = 0;
+    size_t count = 0;
+  };
+  std::map<std::pair<int32_t, int64_t>, int> handlers_; // (partition, offset) -> first handler
+  std::map<std::tuple<int32_t, int, int>, span> dup_spans_;
   size_t total_ = 0;
   size_t duplicates_ = 0;
   size_t reordered_ = 0;

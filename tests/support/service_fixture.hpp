@@ -82,6 +82,28 @@ protected:
     ~stop_on_exit() { fixture.shutdown(); }
   };
 
+  /// What a failed wait prints: each consumer's assignment, progress and last errors.
+  static std::string describe_consumers(const service_status& s) {
+    std::string out;
+    for (auto& [id, c] : s.consumers) {
+      out += "\n  consumer " + std::to_string(id) + ": assigned";
+      for (auto& tp : c.assigned)
+        out += " " + tp;
+      out += "; dispatched " + std::to_string(c.dispatched) + ", acked "
+             + std::to_string(c.acked) + ", held " + std::to_string(c.held) + ", credit "
+             + std::to_string(c.credit) + ", paused " + (c.paused ? "yes" : "no")
+             + ", rebalances " + std::to_string(c.rebalances) + ", commit failures "
+             + std::to_string(c.commit_failures) + "; stored";
+      for (auto& [tp, off] : c.stored)
+        out += " " + tp + "@" + std::to_string(off);
+      if (!c.last_error.empty())
+        out += "; last error: " + c.last_error;
+      if (!c.failure.empty())
+        out += "; failure: " + c.failure;
+    }
+    return out;
+  }
+
   /// A topic name unique in this process.
   static std::string unique_topic(const std::string& base) {
     static std::atomic<int> n{0};
