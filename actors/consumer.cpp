@@ -244,10 +244,14 @@ struct consumer_state {
     s.last_commit_error = last_commit_error;
     s.failure = failure;
     s.group = sub.group;
-    if (auto id = rd_kafka_memberid(rk())) {
-      s.member_id = id;
-      rd_kafka_mem_free(rk(), id);
-    }
+    // rd_kafka_memberid waits for the group thread, which a closing consumer's no longer
+    // answers.
+    auto phase = flow->current();
+    if (phase != consumer_flow::phase::closing && phase != consumer_flow::phase::closed)
+      if (auto id = rd_kafka_memberid(rk())) {
+        s.member_id = id;
+        rd_kafka_mem_free(rk(), id);
+      }
     s.statistics = client->context->statistics();
     return s;
   }
@@ -699,8 +703,9 @@ void on_tick(consumer_pointer self) {
   auto& flow = *st.flow;
   auto now = clock_type::now();
   // Notes a member id while the first join is on (the close's leave clears it again).
-  if (!st.client->context->first_join->synced)
-    in_first_cooperative_join(st.rk(), *st.client->context->first_join, false);
+  if (!st.client->context->first_join->synced && flow.current() != consumer_flow::phase::closing
+      && flow.current() != consumer_flow::phase::closed)
+    in_first_cooperative_join(st.rk(), *st.client->context->first_join, true);
   flow.tick(now, wall_ms());
   st.end_revoke_if_due();
   if (flow.current() == consumer_flow::phase::running) {

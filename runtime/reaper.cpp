@@ -124,6 +124,10 @@ bool in_first_cooperative_join(rd_kafka_t* rk, first_join_watch& watch, bool ask
         != RD_KAFKA_CONF_OK
       || !std::strstr(strategy, "cooperative"))
     return false;
+  if (watch.joined)
+    return true;
+  if (!ask_protocol)
+    return false;
   if (auto id = rd_kafka_memberid(rk)) {
     if (*id)
       watch.joined = true;
@@ -131,8 +135,6 @@ bool in_first_cooperative_join(rd_kafka_t* rk, first_join_watch& watch, bool ask
   }
   if (watch.joined)
     return true;
-  if (!ask_protocol)
-    return false;
   // "NONE" until a JoinGroup was answered, then the chosen assignor's protocol.
   auto protocol = rd_kafka_rebalance_protocol(rk);
   return protocol && std::strcmp(protocol, "COOPERATIVE") == 0;

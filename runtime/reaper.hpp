@@ -40,10 +40,10 @@ struct first_join_watch {
 };
 
 /// Whether destroying `rk` now could abort the process (see first_join_watch): configured
-/// cooperative, never assigned, and joined (a member id seen now or before, or, when
-/// `ask_protocol`, its protocol chosen). Notes a member id in `watch`. Asking for the
-/// protocol waits for librdkafka's group thread, which stops answering once the consumer
-/// closes: never ask it of a closing or closed consumer.
+/// cooperative, never assigned, and joined (a member id seen before or, when `ask_protocol`,
+/// now, or its protocol chosen). Notes a member id in `watch`. Asking (rd_kafka_memberid,
+/// rd_kafka_rebalance_protocol) waits for librdkafka's group thread, which stops answering
+/// once the consumer closes: never ask a closing or closed consumer.
 bool in_first_cooperative_join(rd_kafka_t* rk, first_join_watch& watch, bool ask_protocol);
 
 /// Closes a consumer (leaving its group and committing stored offsets when auto-commit is
