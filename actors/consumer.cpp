@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cstring>
 
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
@@ -46,11 +45,6 @@ int64_t wall_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
            std::chrono::system_clock::now().time_since_epoch())
     .count();
-}
-
-bool is_cooperative(rd_kafka_t* rk) {
-  auto protocol = rd_kafka_rebalance_protocol(rk);
-  return protocol && std::strcmp(protocol, "COOPERATIVE") == 0;
 }
 
 struct consumer_client;
@@ -333,7 +327,7 @@ struct consumer_state {
 
   void on_rebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* parts) {
     ++rebalances;
-    bool cooperative = is_cooperative(rk());
+    bool cooperative = uses_cooperative_protocol(rk());
     // librdkafka starts no new rebalance before the unassign of the last one; another callback
     // while a drain waits (a lost assignment, the close) ends that drain first.
     if (flow->revoke_pending())

@@ -84,8 +84,7 @@ reaper_thread& the_reaper() {
 
 void plain_rebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
                      rd_kafka_topic_partition_list_t* parts) {
-  auto protocol = rd_kafka_rebalance_protocol(rk);
-  bool cooperative = protocol && std::strcmp(protocol, "COOPERATIVE") == 0;
+  bool cooperative = uses_cooperative_protocol(rk);
   if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
     if (cooperative) {
       if (auto e = rd_kafka_incremental_assign(rk, parts))
@@ -115,14 +114,25 @@ std::atomic<int64_t> leaked_handles{0};
 
 } // namespace
 
+bool uses_cooperative_protocol(rd_kafka_t* rk) {
+  // "NONE" until a JoinGroup was answered, then the chosen assignor's protocol.
+  auto protocol = rd_kafka_rebalance_protocol(rk);
+  return protocol && std::strcmp(protocol, "COOPERATIVE") == 0;
+}
+
 bool in_first_cooperative_join(rd_kafka_t* rk, first_join_watch& watch, bool ask_protocol) {
   if (watch.synced)
     return false;
-  char strategy[256];
-  size_t size = sizeof(strategy);
-  if (rd_kafka_conf_get(rd_kafka_conf(rk), "partition.assignment.strategy", strategy, &size)
-        != RD_KAFKA_CONF_OK
-      || !std::strstr(strategy, "cooperative"))
+  if (watch.cooperative_strategy < 0) {
+    char strategy[256];
+    size_t size = sizeof(strategy);
+    bool cooperative =
+      rd_kafka_conf_get(rd_kafka_conf(rk), "partition.assignment.strategy", strategy, &size)
+        == RD_KAFKA_CONF_OK
+      && std::strstr(strategy, "cooperative");
+    watch.cooperative_strategy = cooperative ? 1 : 0;
+  }
+  if (watch.cooperative_strategy == 0)
     return false;
   if (watch.joined)
     return true;
@@ -133,11 +143,7 @@ bool in_first_cooperative_join(rd_kafka_t* rk, first_join_watch& watch, bool ask
       watch.joined = true;
     rd_kafka_mem_free(rk, id);
   }
-  if (watch.joined)
-    return true;
-  // "NONE" until a JoinGroup was answered, then the chosen assignor's protocol.
-  auto protocol = rd_kafka_rebalance_protocol(rk);
-  return protocol && std::strcmp(protocol, "COOPERATIVE") == 0;
+  return watch.joined || uses_cooperative_protocol(rk);
 }
 
 int64_t leaked_client_handles() {

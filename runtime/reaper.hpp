@@ -37,7 +37,14 @@ struct first_join_watch {
   std::atomic<bool> joined{false};
   // Set by the owner when it began the close itself: the group thread no longer answers.
   std::atomic<bool> closing{false};
+  // Whether partition.assignment.strategy names a cooperative assignor: -1 until first
+  // asked, then 0 or 1 (the configuration never changes, so it is read once).
+  std::atomic<int> cooperative_strategy{-1};
 };
+
+/// Whether the group's chosen protocol is COOPERATIVE (incremental (un)assign). A request to
+/// librdkafka's group thread: never ask a closed consumer.
+bool uses_cooperative_protocol(rd_kafka_t* rk);
 
 /// Whether destroying `rk` now could abort the process (see first_join_watch): configured
 /// cooperative, never assigned, and joined (a member id seen before or, when `ask_protocol`,

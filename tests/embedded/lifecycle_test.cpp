@@ -2,6 +2,7 @@
 // hardening issue (each failed, crashed or hung on the code before it).
 
 #include <atomic>
+#include <optional>
 #include <thread>
 
 #include <caf/event_based_actor.hpp>
@@ -22,6 +23,26 @@ namespace {
 
 class lifecycle_test : public service_fixture {
 protected:
+  // A fresh one-partition topic of `count` records, all handled by a new subscription of
+  // `group` into `got`: its consumer id, or nothing (with the test failed).
+  std::optional<uint64_t> consume_fresh_topic(const std::string& topic, const std::string& group,
+                                              size_t count, collector& got) {
+    if (auto err = create_topic(topic_config{topic, 1, 1, {}})) {
+      ADD_FAILURE() << describe(err);
+      return std::nullopt;
+    }
+    if (auto failed = send(numbered(topic, "m", 0, count))) {
+      ADD_FAILURE() << failed << " records not delivered";
+      return std::nullopt;
+    }
+    auto id = subscribe(subscription{{topic}, group, got.handler()});
+    if (!id || !got.wait_for(count)) {
+      ADD_FAILURE() << "subscription of " << group << " did not handle " << count << " records";
+      return std::nullopt;
+    }
+    return *id;
+  }
+
   // A consumer spawned directly (not supervised), on the fixture's cluster.
   consumer_actor direct_consumer(const std::string& topic, const std::string& group,
                                  collector& got) {
@@ -511,14 +532,9 @@ TEST_F(lifecycle_test, fatal_consumer_error_fails_the_consumer_and_the_service_r
   // Static membership: a fenced instance id is fatal for a consumer in librdkafka.
   cfg.consumer["group.instance.id"] = "fatal-instance";
   start();
-  auto topic = unique_topic("fatal");
-  ASSERT_FALSE(create_topic(topic_config{topic, 1, 1, {}}));
-  ASSERT_EQ(send(numbered(topic, "m", 0, 10)), 0u);
   collector got;
   stop_on_exit stopper{*this}; // first to go: the handlers use the locals above
-  auto id = subscribe(subscription{{topic}, "fatal-group", got.handler()});
-  ASSERT_TRUE(id);
-  ASSERT_TRUE(got.wait_for(10));
+  ASSERT_TRUE(consume_fresh_topic(unique_topic("fatal"), "fatal-group", 10, got));
   // The next heartbeats answer FENCED_INSTANCE_ID (API key 12 is Heartbeat).
   cluster->push_request_errors(12, 5, RD_KAFKA_RESP_ERR_FENCED_INSTANCE_ID);
   ASSERT_TRUE(await([&] { return status().restarts >= 1; }, 60s)) << status().last_failure;
@@ -546,13 +562,10 @@ TEST_F(lifecycle_test, a_failed_offset_commit_is_counted_and_named_in_status) {
   cfg.consumer["auto.commit.interval.ms"] = "100";
   start();
   auto topic = unique_topic("commit-fails");
-  ASSERT_FALSE(create_topic(topic_config{topic, 1, 1, {}}));
-  ASSERT_EQ(send(numbered(topic, "m", 0, 20)), 0u);
   collector got;
   stop_on_exit stopper{*this}; // first to go: the handlers use the locals above
-  auto id = subscribe(subscription{{topic}, "commit-fails-group", got.handler()});
+  auto id = consume_fresh_topic(topic, "commit-fails-group", 20, got);
   ASSERT_TRUE(id);
-  ASSERT_TRUE(got.wait_for(20));
   EXPECT_EQ(status().consumers[*id].commit_failures, 0u);
   // The next OffsetCommits (API key 8) are refused; the offsets of the 20 records are stored
   // and the auto-commit tries them within 100 ms.

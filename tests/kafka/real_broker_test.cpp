@@ -185,32 +185,54 @@ TEST_F(real_broker_test, subscription_to_a_missing_topic_fails_ready_within_seco
   EXPECT_NE(cs.failure.find("unknown_topic"), std::string::npos) << cs.failure;
 }
 
+namespace {
+
 // librdkafka 2.0.2 asserts (aborting the process) when it destroys a cooperative-sticky
 // consumer that had its JoinGroup answered but not yet its first SyncGroup (librdkafka
-// #4312, fixed in 2.3.0): five members joining at once and stopped at once hit that window.
-TEST_F(real_broker_test, cooperative_members_stopped_in_their_first_rebalance_do_not_abort) {
-  cfg.consumer["partition.assignment.strategy"] = "cooperative-sticky";
-  start(bootstrap);
-  auto topic = unique_topic("coop-early-stop");
-  ASSERT_FALSE(create_topic(topic_config{topic, 4, 1, {}}));
+// #4312, fixed in 2.3.0). Each round, five members join a fresh group on a 4-partition topic
+// and end one after another once all have a member id, which keeps the group rebalancing
+// while they go.
+class cooperative_first_join_test : public real_broker_test {
+protected:
+  static constexpr int rounds = 5;
+  static constexpr int members = 5;
+
+  void start_cooperative(const std::string& name) {
+    cfg.consumer["partition.assignment.strategy"] = "cooperative-sticky";
+    start(bootstrap);
+    topic = unique_topic(name);
+    ASSERT_FALSE(create_topic(topic_config{topic, 4, 1, {}}));
+  }
+
+  // Every member has its member id (its first JoinGroup was answered): the rebalance is on.
+  template <class StatusOf>
+  bool await_all_joined(size_t count, StatusOf status_of) {
+    return await([&] {
+      for (size_t i = 0; i < count; ++i)
+        if (status_of(i).member_id.empty())
+          return false;
+      return true;
+    }, std::chrono::seconds{60});
+  }
+
+  std::string topic;
+  // A member, not a local: TearDown stops every handler before the fixture goes.
   collector got;
-  stop_on_exit stopper{*this}; // first to go: the handlers use the locals above
-  for (int round = 0; round < 5; ++round) {
+};
+
+} // namespace
+
+TEST_F(cooperative_first_join_test, members_stopped_in_their_first_rebalance_do_not_abort) {
+  start_cooperative("coop-early-stop");
+  for (int round = 0; round < rounds; ++round) {
     auto group = unique_topic("coop-early-stop-group");
     std::vector<uint64_t> ids;
-    for (int i = 0; i < 5; ++i) {
+    for (int i = 0; i < members; ++i) {
       auto id = subscribe(subscription{{topic}, group, got.handler()});
       ASSERT_TRUE(id);
       ids.push_back(*id);
     }
-    // Every member has its member id (the first JoinGroup's answer): the rebalance is on.
-    ASSERT_TRUE(await([&] {
-      auto s = status();
-      for (auto id : ids)
-        if (s.consumers[id].member_id.empty())
-          return false;
-      return true;
-    }, std::chrono::seconds{60}));
+    ASSERT_TRUE(await_all_joined(ids.size(), [&](size_t i) { return status().consumers[ids[i]]; }));
     size_t answered = 0;
     for (auto id : ids)
       (*self)->request(service, call_timeout, stop_atom_v, id)
@@ -227,35 +249,26 @@ TEST_F(real_broker_test, cooperative_members_stopped_in_their_first_rebalance_do
 // The same window, left without a stop (an exit message, the last handle dropped): the
 // actor is gone at once, the reaper closes the handle and, if it is still in that window,
 // leaves it undestroyed rather than abort.
-TEST_F(real_broker_test, cooperative_members_killed_in_their_first_rebalance_do_not_abort) {
-  cfg.consumer["partition.assignment.strategy"] = "cooperative-sticky";
-  start(bootstrap);
-  auto topic = unique_topic("coop-early-kill");
-  ASSERT_FALSE(create_topic(topic_config{topic, 4, 1, {}}));
-  collector got;
-  stop_on_exit stopper{*this}; // first to go: the handlers use the locals above
+TEST_F(cooperative_first_join_test, members_killed_in_their_first_rebalance_do_not_abort) {
+  start_cooperative("coop-early-kill");
   auto before = live_client_handles();
-  for (int round = 0; round < 5; ++round) {
+  for (int round = 0; round < rounds; ++round) {
     auto group = unique_topic("coop-early-kill-group");
-    std::vector<consumer_actor> members;
-    for (int i = 0; i < 5; ++i) {
+    std::vector<consumer_actor> spawned;
+    for (int i = 0; i < members; ++i) {
       auto c = spawn_consumer(*sys, cfg, subscription{{topic}, group, got.handler()});
       ASSERT_TRUE(c) << describe(c.error());
-      members.push_back(*c);
+      spawned.push_back(*c);
     }
-    ASSERT_TRUE(await([&] {
-      for (auto& m : members) {
-        consumer_status s;
-        (*self)->request(m, call_timeout, status_atom_v)
-          .receive([&](consumer_status& x) { s = std::move(x); }, [](caf::error&) {});
-        if (s.member_id.empty())
-          return false;
-      }
-      return true;
-    }, std::chrono::seconds{60}));
-    for (auto& m : members)
+    ASSERT_TRUE(await_all_joined(spawned.size(), [&](size_t i) {
+      consumer_status s;
+      (*self)->request(spawned[i], call_timeout, status_atom_v)
+        .receive([&](consumer_status& x) { s = std::move(x); }, [](caf::error&) {});
+      return s;
+    }));
+    for (auto& m : spawned)
       caf::anon_send_exit(m, caf::exit_reason::kill);
-    members.clear();
+    spawned.clear();
   }
   // Each handle is destroyed once its first assignment came (the reaper waits for it), and
   // the process is still here.
