@@ -223,6 +223,29 @@ bool await_metadata(rd_kafka_t* rk, const kafka_config& cfg, const std::string& 
   }
 }
 
+/// Waits until the brokers asked serve the topic with `count` partitions, each with a
+/// leader, so a caller can produce to it at once. Returns false on timeout.
+bool await_partition_leaders(rd_kafka_t* rk, const kafka_config& cfg, const std::string& topic,
+                             int32_t count) {
+  return await_metadata(rk, cfg, topic, [&](const rd_kafka_metadata_topic_t* t) {
+    if (!t || t->err || t->partition_cnt != count)
+      return false;
+    for (int i = 0; i < t->partition_cnt; ++i)
+      if (t->partitions[i].leader < 0)
+        return false;
+    return true;
+  });
+}
+
+/// The first failed entry of an admin answer's per-topic results, named for `topic`.
+caf::error topic_results_error(const rd_kafka_topic_result_t** topics, size_t cnt,
+                               const std::string& what, const std::string& topic) {
+  for (size_t i = 0; i < cnt; ++i)
+    if (auto err = rd_kafka_topic_result_error(topics[i]))
+      return result_error(err, rd_kafka_topic_result_error_string(topics[i]), what, topic);
+  return caf::none;
+}
+
 /// The topic's configs with source DYNAMIC_TOPIC_CONFIG. A config whose value the broker
 /// does not reveal (sensitive) lands in `hidden`.
 caf::expected<std::map<std::string, std::string>>
@@ -411,21 +434,10 @@ caf::error admin_client::create_topic(const topic_config& cfg) {
   size_t cnt = 0;
   auto topics = rd_kafka_CreateTopics_result_topics(
     rd_kafka_event_CreateTopics_result(ev->get()), &cnt);
-  for (size_t i = 0; i < cnt; ++i)
-    if (auto err = rd_kafka_topic_result_error(topics[i]))
-      return result_error(err, rd_kafka_topic_result_error_string(topics[i]), what,
-                          err == RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS ? cfg.name : "");
-  // The controller knows the topic; wait until the brokers we ask serve it, every partition
-  // with a leader, so the caller can produce to it at once.
-  auto ready = await_metadata(rk_.get(), cfg_, cfg.name, [&](const rd_kafka_metadata_topic_t* t) {
-    if (!t || t->err || t->partition_cnt != cfg.partitions)
-      return false;
-    for (int i = 0; i < t->partition_cnt; ++i)
-      if (t->partitions[i].leader < 0)
-        return false;
-    return true;
-  });
-  if (!ready)
+  if (auto err = topic_results_error(topics, cnt, what, cfg.name))
+    return err;
+  // The controller knows the topic; the brokers we ask may not serve it yet.
+  if (!await_partition_leaders(rk_.get(), cfg_, cfg.name, cfg.partitions))
     return make_error(errc::timeout, "topic " + quoted(cfg.name) + " was created but its "
                                        + std::to_string(cfg.partitions)
                                        + " partitions had no leaders within "
@@ -447,9 +459,8 @@ caf::error admin_client::delete_topic(const std::string& topic) {
   size_t cnt = 0;
   auto topics = rd_kafka_DeleteTopics_result_topics(
     rd_kafka_event_DeleteTopics_result(ev->get()), &cnt);
-  for (size_t i = 0; i < cnt; ++i)
-    if (auto err = rd_kafka_topic_result_error(topics[i]))
-      return result_error(err, rd_kafka_topic_result_error_string(topics[i]), what, topic);
+  if (auto err = topic_results_error(topics, cnt, what, topic))
+    return err;
   // Until the metadata forgets the topic a create of the same name fails as "already exists".
   if (!await_metadata(rk_.get(), cfg_, topic, [](auto t) { return t == nullptr; }))
     return make_error(errc::timeout, "topic " + quoted(topic)
@@ -487,18 +498,9 @@ caf::error admin_client::add_partitions(const std::string& topic, int32_t total)
   size_t cnt = 0;
   auto topics = rd_kafka_CreatePartitions_result_topics(
     rd_kafka_event_CreatePartitions_result(ev->get()), &cnt);
-  for (size_t i = 0; i < cnt; ++i)
-    if (auto err = rd_kafka_topic_result_error(topics[i]))
-      return result_error(err, rd_kafka_topic_result_error_string(topics[i]), what, topic);
-  auto ready = await_metadata(rk_.get(), cfg_, topic, [&](const rd_kafka_metadata_topic_t* t) {
-    if (!t || t->partition_cnt != total)
-      return false;
-    for (int i = 0; i < t->partition_cnt; ++i)
-      if (t->partitions[i].leader < 0)
-        return false;
-    return true;
-  });
-  if (!ready)
+  if (auto err = topic_results_error(topics, cnt, what, topic))
+    return err;
+  if (!await_partition_leaders(rk_.get(), cfg_, topic, total))
     return make_error(errc::timeout, "topic " + quoted(topic) + " did not show "
                                        + std::to_string(total) + " partitions with leaders within "
                                        + std::to_string(cfg_.connect_timeout.count()) + " ms");
