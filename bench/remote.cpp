@@ -21,21 +21,16 @@
 #include <stdexcept>
 #include <string>
 
-#include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <caf/scoped_actor.hpp>
 
 #include "paths.hpp"
+#include "support/node_process.hpp"
 #include "kafka_actors/actors/kafka_service.hpp"
 #include "kafka_actors/actors/node.hpp"
 #include "kafka_actors/runtime/errors.hpp"
-
-extern char** environ;
 
 namespace kafka_bench {
 
@@ -53,69 +48,41 @@ std::string json_escape(const std::string& s) {
   return out;
 }
 
-// `kafka-actors node --port 0 --config FILE` with the bench's broker and consumer settings.
+// The bench's broker and consumer settings as a node config file; its path.
+std::string write_node_config(const ka::kafka_config& cfg) {
+  char tmpl[] = "/tmp/kafka_bench_node_XXXXXX";
+  int fd = ::mkstemp(tmpl);
+  if (fd < 0)
+    throw std::runtime_error("cannot make a config file for the node");
+  ::close(fd);
+  std::ofstream f{tmpl};
+  f << "{\"bootstrap.servers\": \"" << json_escape(cfg.bootstrap_servers) << "\",\n"
+    << " \"consumer\": {";
+  bool first = true;
+  for (auto& [k, v] : cfg.consumer) {
+    f << (first ? "" : ", ") << "\"" << json_escape(k) << "\": \"" << json_escape(v) << "\"";
+    first = false;
+  }
+  f << "},\n \"flow\": {\"consumer.max.in.flight\": " << cfg.flow.consumer_max_in_flight
+    << ", \"consumer.batch.size\": " << cfg.flow.consumer_batch_size << "}}\n";
+  return tmpl;
+}
+
+// `kafka-actors node --port 0 --config FILE` with the bench's settings, stopped with SIGTERM
+// (in order) when the bench is done with it.
 class node_child {
 public:
-  node_child(const ka::kafka_config& cfg) {
-    char tmpl[] = "/tmp/kafka_bench_node_XXXXXX";
-    int fd = ::mkstemp(tmpl);
-    if (fd < 0)
-      throw std::runtime_error("cannot make a config file for the node");
-    ::close(fd);
-    config_ = tmpl;
-    {
-      std::ofstream f{config_};
-      f << "{\"bootstrap.servers\": \"" << json_escape(cfg.bootstrap_servers) << "\",\n"
-        << " \"consumer\": {";
-      bool first = true;
-      for (auto& [k, v] : cfg.consumer) {
-        f << (first ? "" : ", ") << "\"" << json_escape(k) << "\": \"" << json_escape(v)
-          << "\"";
-        first = false;
-      }
-      f << "},\n \"flow\": {\"consumer.max.in.flight\": " << cfg.flow.consumer_max_in_flight
-        << ", \"consumer.batch.size\": " << cfg.flow.consumer_batch_size << "}}\n";
-    }
-    int out[2];
-    if (::pipe(out) != 0)
-      throw std::runtime_error("pipe");
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_adddup2(&fa, out[1], STDOUT_FILENO);
-    posix_spawn_file_actions_addclose(&fa, out[0]);
-    std::string cli = KAFKA_ACTORS_CLI;
-    const char* args[] = {cli.c_str(), "node", "--port", "0", "--config", config_.c_str(),
-                          nullptr};
-    if (posix_spawn(&pid_, cli.c_str(), &fa, nullptr, const_cast<char**>(args), environ) != 0)
-      throw std::runtime_error("cannot start " + cli);
-    posix_spawn_file_actions_destroy(&fa);
-    ::close(out[1]);
-    std::string line;
-    for (int i = 0; i < 60 && line.find('\n') == std::string::npos; ++i) {
-      pollfd p{out[0], POLLIN, 0};
-      if (::poll(&p, 1, 1000) <= 0)
-        continue;
-      char buf[64];
-      auto n = ::read(out[0], buf, sizeof(buf));
-      if (n <= 0)
-        break;
-      line.append(buf, static_cast<size_t>(n));
-    }
-    ::close(out[0]);
-    port = static_cast<uint16_t>(std::atoi(line.c_str()));
+  explicit node_child(const ka::kafka_config& cfg)
+    : config_(write_node_config(cfg)), process_({"--config", config_}), port(process_.port) {
   }
   ~node_child() {
-    if (pid_ > 0) {
-      ::kill(pid_, SIGTERM);
-      ::waitpid(pid_, nullptr, 0);
-    }
+    process_.stop(SIGTERM);
     ::unlink(config_.c_str());
   }
-  uint16_t port = 0;
 
   /// CPU seconds the node has used so far (user + system), from /proc.
   double cpu_seconds() const {
-    std::ifstream f{"/proc/" + std::to_string(pid_) + "/stat"};
+    std::ifstream f{"/proc/" + std::to_string(process_.pid()) + "/stat"};
     std::string stat{std::istreambuf_iterator<char>{f}, std::istreambuf_iterator<char>{}};
     auto close = stat.rfind(')');
     if (close == std::string::npos)
@@ -134,8 +101,11 @@ public:
   }
 
 private:
-  pid_t pid_ = -1;
   std::string config_;
+  ka::test::node_process process_;
+
+public:
+  uint16_t port;
 };
 
 } // namespace
@@ -201,7 +171,7 @@ int run_remote_bench(caf::actor_system& sys, const ka::kafka_config& cfg, int64_
         std::printf("                 node process: cpu %.2f us/msg\n", node_us);
         node_cpu.push_back(node_us);
       }
-      else if (r.seconds > 0)
+      if (r.seconds > 0)
         rates[p].push_back(static_cast<double>(spec.count) / r.seconds);
     }
   }

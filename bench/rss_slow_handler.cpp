@@ -20,32 +20,15 @@
 #include <caf/scoped_actor.hpp>
 
 #include "kafka_actors/kafka_actors.hpp"
+#include "support/memory_trend.hpp"
 
 using namespace kafka_actors;
 using namespace std::chrono;
 
 namespace {
 
-double rss_mib() {
-  std::ifstream statm{"/proc/self/statm"};
-  long pages_total = 0, pages_resident = 0;
-  statm >> pages_total >> pages_resident;
-  return static_cast<double>(pages_resident) * static_cast<double>(sysconf(_SC_PAGESIZE))
-         / (1024.0 * 1024.0);
-}
-
-// Least-squares slope of y over x.
-double slope(const std::vector<double>& x, const std::vector<double>& y) {
-  double n = static_cast<double>(x.size()), sx = 0, sy = 0, sxx = 0, sxy = 0;
-  for (size_t i = 0; i < x.size(); ++i) {
-    sx += x[i];
-    sy += y[i];
-    sxx += x[i] * x[i];
-    sxy += x[i] * y[i];
-  }
-  auto d = n * sxx - sx * sx;
-  return d == 0 ? 0 : (n * sxy - sx * sy) / d;
-}
+using kafka_actors::test::rss_mib;
+using kafka_actors::test::slope;
 
 const char* arg(int argc, char** argv, const char* name, const char* fallback) {
   for (int i = 1; i + 1 < argc; ++i)
